@@ -1,0 +1,51 @@
+"""The web application: create_app() composes the Flask server, the Dash apps and the routes.
+
+`python app.py` serves it on HOST:PORT; `gunicorn app:server` serves the same in production.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+
+from config.log_setup import configure_logging
+from config.settings import Settings, load_settings
+from dashboards import context
+from dashboards.public import create_public_app
+from warehouse.manifest import ManifestError
+from warehouse.reader import WarehouseReader
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The Flask server with the public Dash app at / and the health check."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    server = Flask(__name__)
+    reader = WarehouseReader(settings.warehouse_dir)
+    server.extensions[context.READER_KEY] = reader
+    server.extensions[context.SETTINGS_KEY] = settings
+
+    @server.get("/healthz")
+    def healthz():
+        try:
+            snapshot = reader.snapshot()
+        except ManifestError:
+            log.exception("health check: manifest unreadable")
+            return jsonify(status="error", snapshot=None, published_at=None), 503
+        if snapshot is None:
+            return jsonify(status="no-data", snapshot=None, published_at=None), 503
+        return jsonify(status="ok", snapshot=snapshot.id, published_at=snapshot.published_at)
+
+    create_public_app(server, reader, settings)
+    return server
+
+
+server = create_app()
+
+if __name__ == "__main__":
+    _settings = server.extensions[context.SETTINGS_KEY]
+    log.info("serving on http://%s:%d", _settings.host, _settings.port)
+    server.run(host=_settings.host, port=_settings.port, threaded=True)

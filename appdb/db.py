@@ -1,0 +1,37 @@
+"""Engine and session factory for the application database."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+@cache
+def engine_for(url: str) -> Engine:
+    """One engine per URL per process, with its tables created."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    from appdb import models  # noqa: F401  (registers the tables on Base)
+
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def sessions(url: str) -> sessionmaker:
+    return sessionmaker(engine_for(url), expire_on_commit=False)
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    # WAL lets the web processes read the run log while the ETL process writes it;
+    # busy_timeout makes a writer wait for a moment instead of failing at once.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,46 @@
+"""Tables of the application database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from appdb.db import Base
+
+
+class EtlRun(Base):
+    """One ETL run, whatever its outcome, so failed runs are visible too."""
+
+    __tablename__ = "etl_runs"
+
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(16))  # cli, schedule, manual
+    status: Mapped[str] = mapped_column(String(16), index=True)  # running, published, ...
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    snapshot_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "trigger": self.trigger,
+            "status": self.status,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+            "duration_s": (
+                round((self.finished_at - self.started_at).total_seconds(), 3)
+                if self.finished_at else None
+            ),
+            "snapshot_id": self.snapshot_id,
+            "error": self.error,
+            "sources": self.sources,
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None

@@ -1,0 +1,1 @@
+"""Configuration: deployment settings from the environment, YAML files for sources."""

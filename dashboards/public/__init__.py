@@ -1,0 +1,52 @@
+"""The public Dash app at /: one page a file in this folder, no log-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dash import Dash
+from flask import Flask
+
+from config.settings import PROJECT_ROOT, Settings
+from dashboards.components.frame import frame, site_name
+from warehouse.reader import WarehouseReader
+
+PAGES = Path(__file__).resolve().parent
+
+# Dash's default page has no `lang` attribute, which screen readers and axe need.
+INDEX = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def create_public_app(server: Flask, reader: WarehouseReader, settings: Settings) -> Dash:
+    app = Dash(
+        # The parent package's name makes Dash import pages as dashboards.public.<file>.
+        "dashboards",
+        server=server,
+        url_base_pathname="/",
+        use_pages=True,
+        pages_folder=str(PAGES),
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        title=site_name(settings.city_name),
+        index_string=INDEX,
+        compress=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    # A function, so every page load shows the data version current at that moment.
+    app.layout = lambda: frame(settings.city_name, reader.snapshot())
+    return app

@@ -1,0 +1,20 @@
+"""Platform engagement: the community platform's events."""
+
+from etl.domains import Column, Domain
+
+DOMAIN = Domain(
+    name="engagement",
+    table="engagement_events",
+    columns=(
+        Column("event_id", "VARCHAR", "Event identifier", True),
+        Column("occurred_at", "TIMESTAMP", "When it happened (UTC)", True),
+        Column("event_type", "VARCHAR", "sign_up, post, practice_shared, practice_implemented, "
+               "webinar_attended or feedback", True),
+        Column("member_id", "VARCHAR", "Pseudonymous member identifier"),
+        Column("organisation", "VARCHAR", "Member's organisation"),
+        Column("topic", "VARCHAR", "Topic of the post, practice or webinar"),
+        Column("practice_id", "VARCHAR", "Practice shared or implemented"),
+        Column("satisfaction", "SMALLINT", "Feedback score, 1 (poor) to 5 (excellent)"),
+    ),
+    key=("event_id",),
+)

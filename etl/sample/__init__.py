@@ -1,0 +1,54 @@
+"""The sample city, Millbrook: a seeded generator of its source files, with their real-world mess.
+
+`generate(out_dir)` writes the five files described in docs/sample-data.md. The same arguments
+always give byte-identical files. Only service_requests.csv scales with `requests`; the budget,
+permits, engagement and population files keep their sizes (about 2,900, 30,000, 120,000 and 32
+rows) and depend only on the seed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from etl.sample import budget, engagement, permits, population, service_requests
+from etl.sample.city import CITY_NAME
+from etl.sample.timeline import AS_OF, START
+from etl.sample.writer import Written
+
+__all__ = ["AS_OF", "CITY_NAME", "DEFAULT_REQUESTS", "DEFAULT_SEED", "FILE_NAMES", "START",
+           "Written", "generate", "generate_files"]
+
+DEFAULT_REQUESTS = 210_000
+DEFAULT_SEED = 20261101
+FILE_NAMES = (
+    budget.FILE_NAME, service_requests.FILE_NAME, permits.FILE_NAME, engagement.FILE_NAME,
+    population.FILE_NAME,
+)
+
+log = logging.getLogger(__name__)
+
+
+def generate_files(
+    out_dir: Path, requests: int = DEFAULT_REQUESTS, seed: int = DEFAULT_SEED
+) -> list[Written]:
+    """Write every file into out_dir (created if needed); what was written, file by file."""
+    if requests < 1:
+        raise ValueError(f"requests must be at least 1, not {requests}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log.info("generating %s's sample files into %s (seed %d)", CITY_NAME, out_dir, seed)
+    return [
+        budget.write(out_dir, seed),
+        service_requests.write(out_dir, seed, requests),
+        permits.write(out_dir, seed),
+        engagement.write(out_dir, seed),
+        population.write(out_dir),
+    ]
+
+
+def generate(
+    out_dir: Path, requests: int = DEFAULT_REQUESTS, seed: int = DEFAULT_SEED
+) -> dict[str, Path]:
+    """Write every file into out_dir; {file name: path}."""
+    return {w.name: w.path for w in generate_files(out_dir, requests, seed)}

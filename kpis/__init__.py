@@ -1,0 +1,1 @@
+"""Figures computed from the warehouse for the pages: headlines now, the KPI catalogue later."""

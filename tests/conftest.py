@@ -1,0 +1,43 @@
+"""Fixtures: a small real sample city, isolated workspaces, a real server process."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from etl.sample import generate
+from tests.helpers import ServerProcess, Workspace, free_port, write_sources
+
+SAMPLE_REQUESTS = 20_000  # the real generator, at a tenth of the default size, for speed
+
+
+@pytest.fixture(scope="session")
+def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample city's source files, written once per test session by the real generator."""
+    folder = tmp_path_factory.mktemp("sample")
+    generate(folder, requests=SAMPLE_REQUESTS)
+    return folder
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, small_sample: Path) -> Workspace:
+    write_sources(tmp_path / "config", small_sample)
+    return Workspace(root=tmp_path, sample_dir=small_sample)
+
+
+@pytest.fixture
+def published(workspace: Workspace) -> Workspace:
+    """A workspace with one snapshot published by a real ETL run."""
+    workspace.etl("run")
+    return workspace
+
+
+@pytest.fixture
+def app_server(published: Workspace) -> Iterator[ServerProcess]:
+    """`python app.py` serving the published workspace on a free port."""
+    server = ServerProcess([sys.executable, "app.py"], published.env, free_port())
+    yield server
+    server.stop()

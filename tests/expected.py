@@ -1,0 +1,64 @@
+"""Figures computed straight from the sample files with pandas, independently of the ETL's SQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+US_STYLE = "%m/%d/%Y %I:%M %p"
+ISO = "%Y-%m-%d %H:%M:%S"
+
+
+def read_raw(path: Path) -> pd.DataFrame:
+    """A sample file as text, header trimmed, blank rows and exact duplicates dropped."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.columns = [c.strip() for c in frame.columns]
+    frame = frame.apply(lambda column: column.str.strip())
+    frame = frame[(frame != "").any(axis=1)]
+    return frame.drop_duplicates()
+
+
+def currency(text: str) -> Decimal:
+    negative = text.startswith("(")
+    value = Decimal(text.strip("()").replace("$", "").replace(",", ""))
+    return -value if negative else value
+
+
+def timestamps(column: pd.Series) -> pd.Series:
+    iso = pd.to_datetime(column, format=ISO, errors="coerce")
+    return iso.fillna(pd.to_datetime(column, format=US_STYLE, errors="coerce"))
+
+
+def budget_total(sample: Path) -> tuple[int, Decimal]:
+    """The latest fiscal year and its total adopted budget."""
+    budget = read_raw(sample / "budget_lines.csv")
+    years = budget["Fiscal Year"].str.removeprefix("FY").astype(int)
+    latest = years.max()
+    return int(latest), sum(currency(v) for v in budget.loc[years == latest, "Budgeted Amount"])
+
+
+def requests_closed_in(sample: Path, year: int, month: int) -> int:
+    requests = read_raw(sample / "service_requests.csv")
+    closed = timestamps(requests["closed"])
+    return int(((closed.dt.year == year) & (closed.dt.month == month)).sum())
+
+
+def active_members(sample: Path, days: int = 30) -> int:
+    events = read_raw(sample / "engagement_events.csv.gz")
+    moments = pd.to_datetime(events["occurred_at"], format="%Y-%m-%dT%H:%M:%SZ")
+    newest = moments.max()
+    recent = (moments > newest - pd.Timedelta(days=days)) & (moments <= newest)
+    return events.loc[recent, "member_id"].nunique()
+
+
+def row_counts(sample: Path) -> dict[str, int]:
+    """Rows each domain table should hold after blank and duplicate rows are dropped."""
+    return {
+        "budget_lines": len(read_raw(sample / "budget_lines.csv")),
+        "service_requests": read_raw(sample / "service_requests.csv")["case_id"].nunique(),
+        "permits": read_raw(sample / "permits.csv")["permit_number"].nunique(),
+        "engagement_events": read_raw(sample / "engagement_events.csv.gz")["event_id"].nunique(),
+        "population": len(read_raw(sample / "population.csv")),
+    }
