@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 from appdb.db import sessions
 from appdb.models import EtlRun
 
-RUNNING, PUBLISHED, FAILED, ABANDONED = "running", "published", "failed", "abandoned"
+RUNNING, PUBLISHED, DRY_RUN, FAILED, ABANDONED = (
+    "running", "published", "dry-run", "failed", "abandoned")
 
 
 class RunLog:

@@ -1,134 +1,141 @@
-"""Clean a raw source table into its domain's canonical table, checking it on the way.
+"""Clean: turn a raw all-text source table into its domain's typed canonical columns.
 
-Blank rows and exact duplicate rows are dropped (and counted). A value that does not parse, a
-required value that is missing or a key used twice fails the source with a message naming the
-file, the record, the column and the value. (Quarantining such rows instead is issue 4's work.)
+Everything here is driven by the source's mapping in sources.yaml: reshaping (unpivot), header
+names matched forgiving spaces and case, constants, patterns, value maps, dictionary look-ups
+and parsing. Each canonical column keeps its cleaned text beside it (`t_<column>`), so
+validation can quote the value that failed.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
 
 from etl.domains import Domain
 from etl.errors import SourceError
-from etl.parsing import cleaned_text, parsed, quote_ident
-from etl.sources.csv import Extracted
-from etl.sources_config import CsvSource
-
-EXAMPLES = 5  # how many offending rows an error message quotes
+from etl.mapping import ColumnRule, SourceBase, project_path
+from etl.parsing import cleaned_text, mapped_text, parsed, quote_ident, quote_literal
+from etl.sources import Extracted
 
 
 @dataclass(frozen=True)
-class Loaded:
-    rows_loaded: int
+class Cleaned:
+    table: str  # temp table: _origin, _record, t_<column> and <column> per mapped column
+    columns: list[str]  # the canonical columns this source maps
     blank_rows: int
-    duplicate_rows: int
+    skipped_rows: int  # rows at or below the watermark: loaded by an earlier run
 
 
-def load(
+def text_column(column: str) -> str:
+    return quote_ident("t_" + column)
+
+
+def clean(
     connection: duckdb.DuckDBPyConnection,
     name: str,
-    source: CsvSource,
+    source: SourceBase,
     domain: Domain,
     raw: Extracted,
-) -> Loaded:
-    """Parse, check and append one extracted source to its domain table."""
-    where = f"source '{name}' ({raw.file.name})"
-    header = _match_header(where, source, raw.columns)
-    texts, values = [], []
+    since: str | None = None,
+) -> Cleaned:
+    where = f"source '{name}'"
+    table, header = raw.table, raw.columns
+    if source.unpivot:
+        table, header = _unpivot(connection, name, source, table, header)
+    found = _match_header(where, source, header)
+    texts, values, from_texts = [], [], []
     for column, rule in source.columns.items():
-        text = cleaned_text(header[rule.source_column], source.nulls)
-        sql_type = domain.column(column).sql_type
-        texts.append(f"{text} AS {quote_ident('t_' + column)}")
-        values.append(f"{parsed(text, rule, sql_type)} AS {quote_ident(column)}")
-    all_blank = " AND ".join(f"{quote_ident('t_' + c)} IS NULL" for c in source.columns)
+        base = (quote_literal(rule.value) if rule.value is not None
+                else cleaned_text(found[rule.source_column], source.nulls))
+        lookup = _lookup_table(connection, name, column, rule) if rule.lookup else None
+        by_text = (cleaned_text(found[rule.lookup.by], source.nulls)
+                   if rule.lookup and rule.lookup.by else None)
+        text = mapped_text(base, rule, lookup, by_text)
+        texts.append(f"{base} AS {text_column(column)}")
+        values.append(f"{parsed(text, rule, domain.column(column).sql_type)} "
+                      f"AS {quote_ident(column)}")
+        if rule.value is None:
+            from_texts.append(text_column(column))
+    cleaned = quote_ident(f"clean_{name}")
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE parsed AS "
-        f"SELECT rowid + 1 AS _record, {', '.join(texts)}, {', '.join(values)} FROM {raw.table}"
+        f"CREATE OR REPLACE TEMP TABLE {cleaned} AS SELECT _origin, _record, "
+        f"{', '.join(texts)}, {', '.join(values)} FROM {table}"
     )
-    blank = connection.execute(f"SELECT count(*) FROM parsed WHERE {all_blank}").fetchone()[0]
-    connection.execute(f"DELETE FROM parsed WHERE {all_blank}")
-    _check_parsed(connection, where, source, domain)
-    _check_required(connection, where, source, domain)
+    blank = " AND ".join(f"{t} IS NULL" for t in from_texts)
+    blank_rows = connection.execute(f"DELETE FROM {cleaned} WHERE {blank}").fetchone()[0]
+    skipped = 0
+    if since is not None and source.watermark:
+        mark = quote_ident(source.watermark)
+        skipped = connection.execute(
+            f"DELETE FROM {cleaned} WHERE {mark} <= CAST(? AS "
+            f"{domain.column(source.watermark).sql_type})", [since]).fetchone()[0]
+    return Cleaned(table=cleaned, columns=list(source.columns), blank_rows=blank_rows,
+                   skipped_rows=skipped)
 
-    columns = ", ".join(quote_ident(c) for c in source.columns)
+
+def _unpivot(connection, name: str, source: SourceBase, table: str, header: list[str]
+             ) -> tuple[str, list[str]]:
+    """Wide columns matching the pattern become rows of (name, value); empty cells are dropped."""
+    spec = source.unpivot
+    try:
+        wide = [c for c in header if re.search(spec.columns, c)]
+    except re.error as exc:
+        raise SourceError(f"source '{name}': unpivot.columns is not a valid pattern: {exc}"
+                          ) from None
+    if not wide:
+        raise SourceError(f"source '{name}': no column matches unpivot.columns "
+                          f"{spec.columns!r}; the columns are: {', '.join(map(repr, header))}")
+    long = quote_ident(f"long_{name}")
+    tokens = ", ".join(quote_literal(t) for t in ["", *source.nulls])
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE deduplicated AS "
-        f"SELECT {columns}, min(_record) AS _record FROM parsed GROUP BY ALL"
+        f"CREATE OR REPLACE TEMP TABLE {long} AS "
+        f"SELECT * FROM (UNPIVOT {table} ON {', '.join(quote_ident(c) for c in wide)} "
+        f"INTO NAME {quote_ident(spec.name)} VALUE {quote_ident(spec.value)}) "
+        f"WHERE trim({quote_ident(spec.value)}) NOT IN ({tokens}) "
+        f"ORDER BY _origin, _record"
     )
-    before = connection.execute("SELECT count(*) FROM parsed").fetchone()[0]
-    kept = connection.execute("SELECT count(*) FROM deduplicated").fetchone()[0]
-    _check_key(connection, where, domain)
-    connection.execute(
-        f"INSERT INTO {quote_ident(domain.table)} ({columns}) "
-        f"SELECT {columns} FROM deduplicated ORDER BY _record"
-    )
-    connection.execute("DROP TABLE parsed; DROP TABLE deduplicated")
-    return Loaded(rows_loaded=kept, blank_rows=blank, duplicate_rows=before - kept)
+    kept = [c for c in header if c not in wide]
+    return long, [*kept, spec.name, spec.value]
 
 
 def _normal(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def _match_header(where: str, source: CsvSource, found: list[str]) -> dict[str, str]:
-    """Map each configured source column to the file's header, forgiving spacing and case."""
+def _match_header(where: str, source: SourceBase, found: list[str]) -> dict[str, str]:
+    """Map each source column the mapping names to the header as found."""
     by_normal = {_normal(name): name for name in found}
-    wanted = {rule.source_column for rule in source.columns.values()}
+    wanted = {rule.source_column for rule in source.columns.values() if rule.source_column}
+    wanted |= {rule.lookup.by for rule in source.columns.values() if rule.lookup and rule.lookup.by}
     missing = sorted(c for c in wanted if _normal(c) not in by_normal)
     if missing:
         raise SourceError(
             f"{where}: missing column(s) {', '.join(repr(c) for c in missing)}; "
-            f"the file has: {', '.join(repr(c) for c in found)}"
+            f"the source has: {', '.join(repr(c) for c in found)}"
         )
     return {c: by_normal[_normal(c)] for c in wanted}
 
 
-def _check_parsed(connection, where: str, source: CsvSource, domain: Domain) -> None:
-    for column, rule in source.columns.items():
-        if rule.parse == "text" and not rule.pattern:
-            continue
-        text, value = quote_ident("t_" + column), quote_ident(column)
-        bad = connection.execute(
-            f"SELECT _record, {text} FROM parsed WHERE {text} IS NOT NULL AND {value} IS NULL "
-            f"ORDER BY _record LIMIT {EXAMPLES}"
-        ).fetchall()
-        if bad:
-            expected = rule.parse + (f" in formats {rule.formats}" if rule.formats else "")
-            examples = "; ".join(f"row {record}: {text!r}" for record, text in bad)
-            raise SourceError(
-                f"{where}: column '{rule.source_column}' has values that are not {expected} "
-                f"({examples})"
-            )
-
-
-def _check_required(connection, where: str, source: CsvSource, domain: Domain) -> None:
-    for column in (c for c in domain.columns if c.required):
-        rows = connection.execute(
-            f"SELECT _record FROM parsed WHERE {quote_ident(column.name)} IS NULL "
-            f"ORDER BY _record LIMIT {EXAMPLES}"
-        ).fetchall()
-        if rows:
-            records = ", ".join(str(r) for (r,) in rows)
-            source_column = source.columns[column.name].source_column
-            raise SourceError(
-                f"{where}: column '{source_column}' is empty but required, in row(s) {records}"
-            )
-
-
-def _check_key(connection, where: str, domain: Domain) -> None:
-    if not domain.key:
-        return
-    key = ", ".join(quote_ident(k) for k in domain.key)
-    rows = connection.execute(
-        f"SELECT {key}, list(_record ORDER BY _record) FROM deduplicated GROUP BY ALL "
-        f"HAVING count(*) > 1 ORDER BY 1 LIMIT {EXAMPLES}"
-    ).fetchall()
-    if rows:
-        examples = "; ".join(f"{row[:-1]} in rows {row[-1]}" for row in rows)
-        raise SourceError(
-            f"{where}: key {', '.join(domain.key)} is not unique, rows differ for the same key: "
-            f"{examples}"
-        )
+def _lookup_table(connection, name: str, column: str, rule: ColumnRule) -> str:
+    """Load a dictionary file as a temp table of (key, code, label)."""
+    spec = rule.lookup
+    path = project_path(spec.file)
+    if not path.is_file():
+        raise SourceError(f"source '{name}': dictionary file not found: {path}")
+    table = quote_ident(f"lookup_{name}_{column}")
+    source = f"read_csv({quote_literal(str(path))}, all_varchar = true, header = true)"
+    key, value = quote_ident(spec.key), quote_ident(spec.value)
+    if spec.codes:
+        pattern = quote_literal(spec.codes)
+        select = (f"SELECT trim({key}) AS key, trim(unnest(regexp_extract_all({value}, {pattern}, "
+                  f"1))) AS code, trim(unnest(regexp_extract_all({value}, {pattern}, 2))) AS label "
+                  f"FROM {source}")
+    else:
+        select = f"SELECT trim({key}) AS key, NULL AS code, trim({value}) AS label FROM {source}"
+    try:
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}")
+    except duckdb.Error as exc:
+        raise SourceError(f"source '{name}': cannot read dictionary {path}: {exc}") from None
+    return table

@@ -1,4 +1,4 @@
-"""`python -m etl`: run the ETL, show its status, roll back to an earlier snapshot.
+"""`python -m etl`: run the ETL, check sources, show status, roll back to an earlier snapshot.
 
 Exit codes: 0 done, 1 the run or rollback failed (nothing published), 2 bad configuration.
 """
@@ -47,12 +47,20 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="load every source and publish a new snapshot")
+    run = commands.add_parser("run", help="load the sources and publish a new snapshot")
+    _add_selection(run)
+    run.add_argument("--dry-run", action="store_true",
+                     help="do everything but publish: check what a run would load")
     run.add_argument("--trigger", choices=pipeline.TRIGGERS, default="cli",
                      help="what started the run, for the run log (default: cli)")
     run.add_argument("--if-no-snapshot", action="store_true",
                      help="do nothing when a snapshot is already published (used by make run)")
     run.set_defaults(command=_run)
+
+    check = commands.add_parser(
+        "validate", help="check the configuration and every source, publishing nothing")
+    _add_selection(check)
+    check.set_defaults(command=_validate)
 
     status = commands.add_parser("status", help="the current snapshot and the recent runs")
     status.add_argument("--json", action="store_true", help="print a JSON object")
@@ -66,19 +74,63 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", action="append", metavar="NAME",
+                        help="only this source (repeat for several)")
+    parser.add_argument("--domain", action="append", metavar="NAME",
+                        help="only the sources feeding this domain (repeat for several)")
+
+
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     current = read_manifest(settings.warehouse_dir).current
     if args.if_no_snapshot and current is not None:
         print(current.id)
         return OK
-    sources = load_sources(settings.sources_file)  # a bad file fails here, before any work
-    with tqdm(total=len(sources), desc="ETL", unit="source", file=sys.stderr,
-              disable=not sys.stderr.isatty()) as bar:
-        result = pipeline.run(settings, trigger=args.trigger,
-                              on_source_done=lambda name: (bar.set_postfix_str(name),
-                                                           bar.update()))
-    print(result.snapshot_id)
+    # A bad configuration or selection fails here, before the lock is taken.
+    pipeline.select_sources(load_sources(settings.sources_file), args.source, args.domain)
+    with _ProgressBars() as bars:
+        result = pipeline.run(settings, trigger=args.trigger, sources=args.source,
+                              domains=args.domain, dry_run=args.dry_run, progress=bars.update)
+    print(_summary(result.sources), file=sys.stderr)
+    print(result.snapshot_id or "dry run: nothing published")
     return OK
+
+
+def _validate(settings: Settings, args: argparse.Namespace) -> int:
+    args.dry_run, args.trigger, args.if_no_snapshot = True, "manual", False
+    return _run(settings, args)
+
+
+class _ProgressBars:
+    """One bar a source, counting the rows read, on a terminal only."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, tqdm] = {}
+        self.enabled = sys.stderr.isatty()
+
+    def update(self, source: str, step: str, rows: int) -> None:
+        if not self.enabled:
+            return
+        bar = self.bars.get(source)
+        if bar is None:
+            bar = self.bars[source] = tqdm(desc=source, unit=" rows", file=sys.stderr,
+                                           leave=True, position=len(self.bars))
+        bar.set_postfix_str(step)
+        bar.update(rows - bar.n)
+
+    def __enter__(self) -> _ProgressBars:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _summary(sources: list[dict[str, Any]]) -> str:
+    rows = [[s["source"], s["kind"], s["table"], s["mode"], s["rows_read"], s["rows_loaded"],
+             s["rows_quarantined"], s["blank_rows"], s["seconds"]] for s in sources]
+    return tabulate(rows, headers=["source", "kind", "table", "mode", "read", "loaded",
+                                   "quarantined", "blank", "seconds"], intfmt=",")
 
 
 def _status(settings: Settings, args: argparse.Namespace) -> int:

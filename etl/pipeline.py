@@ -1,28 +1,33 @@
-"""One ETL run: take the lock, stage a snapshot, load every source into it, publish it.
+"""One ETL run: take the lock, stage a snapshot, run each source through extract, clean,
+validate and load, then publish (or, for a dry run, throw the staged snapshot away).
 
-Every run is recorded in the application database's run log, whatever its outcome; a
-published snapshot also records, in its `meta` schema, the run and source loads that built it.
+A source whose input cannot be read, lacks required columns, or has more bad rows than it
+allows fails the whole run: nothing is published. Every run is recorded in the application
+database's run log whatever its outcome; a published snapshot also records, in its `meta`
+schema, the runs, sources and input checksums that built it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from appdb.runs import FAILED, PUBLISHED, RunLog
+from appdb.runs import DRY_RUN, FAILED, PUBLISHED, RunLog
 from config.settings import Settings
-from etl.clean import load
-from etl.domains import all_domains
-from etl.errors import EtlError
-from etl.sources.csv import extract
-from etl.sources_config import CsvSource, load_sources
+from etl.clean import clean
+from etl.domains import Domain, all_domains
+from etl.errors import ConfigError, EtlError, SourceError
+from etl.load import ensure_table, load, record_quarantine, watermark
+from etl.sources.registry import AnySource, extract
+from etl.sources_config import load_sources
+from etl.validate import top_reasons, validate
 from warehouse.manifest import read_manifest
 from warehouse.writer import (
     clear_staging,
@@ -37,12 +42,15 @@ log = logging.getLogger(__name__)
 
 TRIGGERS = ("cli", "schedule", "manual")
 
+# Called as a source moves on: (source name, step, rows so far).
+Progress = Callable[[str, str, int], None]
+
 
 @dataclass(frozen=True)
 class RunResult:
     run_id: str
-    snapshot_id: str
-    sources: list[dict[str, Any]]
+    snapshot_id: str | None  # None for a dry run
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -51,10 +59,29 @@ def new_run_id(now: datetime | None = None) -> str:
     return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
 
 
+def select_sources(sources: dict[str, AnySource], names: list[str] | None = None,
+                   domains: list[str] | None = None) -> dict[str, AnySource]:
+    """The sources a run loads: all, or those named, or those feeding the named domains."""
+    unknown = sorted(set(names or []) - set(sources))
+    if unknown:
+        raise ConfigError(f"unknown source(s): {', '.join(unknown)} "
+                          f"(configured: {', '.join(sources)})")
+    known_domains = {s.domain for s in sources.values()}
+    unknown = sorted(set(domains or []) - known_domains)
+    if unknown:
+        raise ConfigError(f"no source feeds domain(s): {', '.join(unknown)} "
+                          f"(fed: {', '.join(sorted(known_domains))})")
+    return {n: s for n, s in sources.items()
+            if (not names or n in names) and (not domains or s.domain in domains)}
+
+
 def run(
     settings: Settings,
     trigger: str = "cli",
-    on_source_done: Callable[[str], None] | None = None,
+    sources: list[str] | None = None,
+    domains: list[str] | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Run the ETL once; raise EtlError (nothing published) when it fails."""
     warehouse_dir = settings.warehouse_dir
@@ -64,100 +91,133 @@ def run(
         abandoned = run_log.mark_abandoned()
         stale = clear_staging(warehouse_dir)
         run_log.start(run_id, trigger)
-        log.info("run=%s step=start trigger=%s abandoned_runs=%d stale_files=%d",
-                 run_id, trigger, abandoned, len(stale))
+        log.info("run=%s step=start trigger=%s dry_run=%s abandoned_runs=%d stale_files=%d",
+                 run_id, trigger, dry_run, abandoned, len(stale))
         stats: list[dict[str, Any]] = []
         try:
-            sources = load_sources(settings.sources_file)
-            snapshot_id = _build_and_publish(settings, run_id, trigger, sources, stats,
-                                             on_source_done)
+            chosen = select_sources(load_sources(settings.sources_file), sources, domains)
+            snapshot_id = _build(settings, run_id, trigger, chosen, stats, dry_run,
+                                 progress or (lambda *_: None))
         except Exception as exc:
             error = str(exc) if isinstance(exc, EtlError) else f"internal error: {exc!r}"
             run_log.finish(run_id, FAILED, error=error, sources=stats)
             log.error("run=%s step=failed error=%s", run_id, error.replace("\n", " "))
             clear_staging(warehouse_dir)
             raise
-        run_log.finish(run_id, PUBLISHED, snapshot_id=snapshot_id, sources=stats)
+        run_log.finish(run_id, DRY_RUN if dry_run else PUBLISHED, snapshot_id=snapshot_id,
+                       sources=stats)
         log.info("run=%s step=done snapshot=%s", run_id, snapshot_id)
         return RunResult(run_id=run_id, snapshot_id=snapshot_id, sources=stats)
 
 
-def _build_and_publish(
-    settings: Settings,
-    run_id: str,
-    trigger: str,
-    sources: dict[str, CsvSource],
-    stats: list[dict[str, Any]],
-    on_source_done: Callable[[str], None] | None,
-) -> str:
+def _build(settings: Settings, run_id: str, trigger: str, sources: dict[str, AnySource],
+           stats: list[dict[str, Any]], dry_run: bool, progress: Progress) -> str | None:
     warehouse_dir = settings.warehouse_dir
     parent = read_manifest(warehouse_dir).current
     staged = stage(warehouse_dir, run_id)
     log.info("run=%s step=stage parent=%s file=%s", run_id, parent.id if parent else None,
              staged.name)
     connection = open_staged(staged)
+    now = datetime.now(UTC).replace(tzinfo=None)
     try:
         domains = all_domains()
-        created: set[str] = set()
         for name, source in sources.items():
-            domain = domains[source.domain]
-            if domain.name not in created:
-                connection.execute(domain.ddl())
-                created.add(domain.name)
-            stats.append(_load_source(connection, run_id, name, source, domain))
-            if on_source_done:
-                on_source_done(name)
+            stats.append(_run_source(connection, run_id, name, source, domains[source.domain],
+                                     now, progress))
         _record_lineage(connection, run_id, trigger, parent.id if parent else None, stats)
         connection.execute("CHECKPOINT")
         fingerprints = table_fingerprints(connection)
     finally:
         connection.close()
+    if dry_run:
+        clear_staging(warehouse_dir)
+        return None
     publish(warehouse_dir, staged, run_id, run_id, fingerprints, settings.snapshot_retention)
     return run_id
 
 
-def _load_source(connection: duckdb.DuckDBPyConnection, run_id: str, name: str,
-                 source: CsvSource, domain) -> dict[str, Any]:
+def _run_source(connection: duckdb.DuckDBPyConnection, run_id: str, name: str,
+                source: AnySource, domain: Domain, now: datetime, progress: Progress
+                ) -> dict[str, Any]:
     started = time.perf_counter()
-    raw = extract(connection, name, source)
-    log.info("run=%s step=extract source=%s file=%s rows=%d", run_id, name, raw.file, raw.rows)
-    loaded = load(connection, name, source, domain, raw)
-    connection.execute(f"DROP TABLE {raw.table}")
+    ensure_table(connection, domain)
+    since = watermark(connection, name, source, domain)
+    progress(name, "extract", 0)
+    raw = extract(connection, name, source, since)
+    log.info("run=%s step=extract source=%s kind=%s rows=%d since=%s inputs=%d", run_id, name,
+             source.kind, raw.rows, since, len(raw.inputs))
+    progress(name, "clean", raw.rows)
+    cleaned = clean(connection, name, source, domain, raw, since)
+    progress(name, "validate", raw.rows)
+    validated = validate(connection, name, source, domain, cleaned, now)
+    reasons = top_reasons(connection, validated)
+    log.info("run=%s step=validate source=%s rows=%d bad=%d blank=%d skipped=%d", run_id, name,
+             validated.rows, validated.bad_rows, cleaned.blank_rows, cleaned.skipped_rows)
+    if validated.rows and validated.bad_rows / validated.rows > source.max_bad_share:
+        raise SourceError(_too_many_bad(name, source, validated.bad_rows, validated.rows,
+                                        reasons))
+    record_quarantine(connection, run_id, name, validated)
+    loaded = load(connection, name, source, domain, validated)
+    for table in (raw.table, cleaned.table, validated.problems, validated.good):
+        connection.execute(f"DROP TABLE IF EXISTS {table}")
     seconds = round(time.perf_counter() - started, 3)
-    log.info("run=%s step=load source=%s table=%s loaded=%d blank=%d duplicates=%d seconds=%.2f",
-             run_id, name, domain.table, loaded.rows_loaded, loaded.blank_rows,
-             loaded.duplicate_rows, seconds)
+    progress(name, "loaded", raw.rows)
+    log.info("run=%s step=load source=%s table=%s mode=%s loaded=%d quarantined=%d seconds=%.2f",
+             run_id, name, domain.table, source.mode, loaded, validated.bad_rows, seconds)
     return {
         "source": name,
+        "kind": source.kind,
         "domain": domain.name,
         "table": domain.table,
-        "file": str(raw.file),
-        "sha256": raw.sha256,
+        "mode": source.mode,
+        "since": since,
         "rows_read": raw.rows,
-        **asdict(loaded),
+        "blank_rows": cleaned.blank_rows,
+        "skipped_rows": cleaned.skipped_rows,
+        "rows_quarantined": validated.bad_rows,
+        "rows_loaded": loaded,
         "seconds": seconds,
+        "inputs": [{"origin": i.origin, "sha256": i.sha256, "rows": i.rows} for i in raw.inputs],
+        "reasons": [{"column": c, "reason": r, "rows": n} for c, r, n, *_ in reasons],
     }
+
+
+def _too_many_bad(name: str, source: AnySource, bad: int, rows: int, reasons) -> str:
+    examples = "; ".join(
+        f"column '{column}' {reason} ({count:,} rows; first: row {record} of {origin}, "
+        f"value {value!r})" for column, reason, count, origin, record, value in reasons)
+    return (f"source '{name}': {bad:,} of {rows:,} rows ({bad / rows:.1%}) failed validation, "
+            f"more than the {source.max_bad_share:.0%} allowed (max_bad_share). "
+            f"Commonest reasons: {examples}")
 
 
 def _record_lineage(connection: duckdb.DuckDBPyConnection, run_id: str, trigger: str,
                     parent_id: str | None, stats: list[dict[str, Any]]) -> None:
-    """Write into the snapshot which run built it and from which files."""
+    """Write into the snapshot which run built it, from which sources and inputs."""
     connection.execute("""
         CREATE SCHEMA IF NOT EXISTS meta;
         CREATE OR REPLACE TABLE meta.snapshot (
             snapshot_id VARCHAR, parent_snapshot_id VARCHAR, run_id VARCHAR, trigger VARCHAR,
             built_at TIMESTAMPTZ);
+        CREATE TABLE IF NOT EXISTS meta.runs (
+            run_id VARCHAR, trigger VARCHAR, built_at TIMESTAMPTZ, sources JSON);
         CREATE TABLE IF NOT EXISTS meta.source_loads (
-            run_id VARCHAR, source VARCHAR, domain VARCHAR, table_name VARCHAR, file VARCHAR,
-            sha256 VARCHAR, rows_read BIGINT, rows_loaded BIGINT, blank_rows BIGINT,
-            duplicate_rows BIGINT, seconds DOUBLE);
+            run_id VARCHAR, source VARCHAR, kind VARCHAR, domain VARCHAR, table_name VARCHAR,
+            mode VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+            blank_rows BIGINT, skipped_rows BIGINT, seconds DOUBLE);
+        CREATE TABLE IF NOT EXISTS meta.inputs (
+            run_id VARCHAR, source VARCHAR, origin VARCHAR, sha256 VARCHAR, rows BIGINT);
     """)
     connection.execute("INSERT INTO meta.snapshot VALUES (?, ?, ?, ?, now())",
                        [run_id, parent_id, run_id, trigger])
+    connection.execute("INSERT INTO meta.runs VALUES (?, ?, now(), ?)",
+                       [run_id, trigger, json.dumps(stats)])
     for s in stats:
         connection.execute(
-            "INSERT INTO meta.source_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, s["source"], s["domain"], s["table"], Path(s["file"]).name, s["sha256"],
-             s["rows_read"], s["rows_loaded"], s["blank_rows"], s["duplicate_rows"], s["seconds"]],
-        )
-
+            "INSERT INTO meta.source_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, s["source"], s["kind"], s["domain"], s["table"], s["mode"], s["rows_read"],
+             s["rows_loaded"], s["rows_quarantined"], s["blank_rows"], s["skipped_rows"],
+             s["seconds"]])
+        connection.executemany("INSERT INTO meta.inputs VALUES (?, ?, ?, ?, ?)",
+                               [[run_id, s["source"], i["origin"], i["sha256"], i["rows"]]
+                                for i in s["inputs"]])

@@ -7,58 +7,22 @@ names the file, the source and the key.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from config.settings import PROJECT_ROOT
 from etl.domains import all_domains
 from etl.errors import ConfigError
-
-Parse = Literal["text", "integer", "number", "currency", "timestamp", "date"]
-
-
-class ColumnRule(BaseModel):
-    """How one canonical column is read from a source column."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    source_column: str = Field(alias="from")
-    parse: Parse = "text"
-    formats: list[str] = Field(default_factory=list)  # strptime formats, tried in order
-    pattern: str | None = None  # regular expression whose first group holds the value
-
-    @model_validator(mode="after")
-    def _formats_for_dates(self) -> ColumnRule:
-        if self.parse in ("timestamp", "date") and not self.formats:
-            raise ValueError(f"parse: {self.parse} needs a list of formats")
-        return self
-
-
-class CsvSource(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["csv"]
-    domain: str
-    path: str  # relative to the project folder, or absolute; .gz is read as gzip
-    delimiter: str = ","
-    encoding: str = "utf-8"
-    nulls: list[str] = Field(default_factory=list)  # tokens that mean "no value"
-    columns: dict[str, ColumnRule]
-
-    def resolved_path(self) -> Path:
-        path = Path(self.path).expanduser()
-        return path if path.is_absolute() else PROJECT_ROOT / path
+from etl.sources.registry import AnySource
 
 
 class SourcesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sources: dict[str, CsvSource]
+    sources: dict[str, AnySource]
 
 
-def load_sources(path: Path) -> dict[str, CsvSource]:
+def load_sources(path: Path) -> dict[str, AnySource]:
     """Read and check sources.yaml, or raise ConfigError naming what is wrong."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -81,13 +45,21 @@ def _describe(exc: ValidationError) -> str:
     for error in exc.errors():
         loc = [str(part) for part in error["loc"]]
         where = f"source '{loc[1]}': " if len(loc) > 1 and loc[0] == "sources" else ""
-        key = ".".join(loc[2:] if where else loc) or "(top level)"
+        # Drop the union tag pydantic inserts after the source name (e.g. 'csv').
+        rest = loc[2:] if where else loc
+        if where and rest and rest[0] in ("csv", "xlsx", "sql", "http_json"):
+            rest = rest[1:]
+        key = ".".join(rest) or "(the source)"
         message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        if error["type"] == "union_tag_invalid":
+            key = "kind"
+            message = (f"{error['ctx']['tag']!r} is not a source kind "
+                       f"(kinds: {error['ctx']['expected_tags']})")
         lines.append(f"  {where}key '{key}': {message}")
     return "\n".join(lines)
 
 
-def _check_mapping(name: str, source: CsvSource) -> list[str]:
+def _check_mapping(name: str, source: AnySource) -> list[str]:
     domains = all_domains()
     domain = domains.get(source.domain)
     if domain is None:
@@ -101,4 +73,10 @@ def _check_mapping(name: str, source: CsvSource) -> list[str]:
         f"  source '{name}': required column '{c.name}' of the {domain.name} domain is not mapped"
         for c in domain.columns if c.required and c.name not in source.columns
     ]
+    if source.watermark and source.watermark not in source.columns:
+        problems.append(f"  source '{name}': key 'watermark': '{source.watermark}' is not one of "
+                        "its mapped columns")
+    if source.mode == "upsert" and not domain.key:
+        problems.append(f"  source '{name}': key 'mode': upsert needs a domain with a key, and "
+                        f"{domain.name} has none")
     return problems

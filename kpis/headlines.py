@@ -37,8 +37,9 @@ def headline_figures(reader: WarehouseReader) -> Headlines:
 
 def _budget(cursor: duckdb.DuckDBPyConnection) -> Headline:
     year, total = cursor.execute("""
-        SELECT fiscal_year, sum(budgeted) FROM budget_lines
-        WHERE fiscal_year = (SELECT max(fiscal_year) FROM budget_lines) GROUP BY fiscal_year
+        SELECT fiscal_year, sum(amount) FROM budget_lines
+        WHERE amount_kind = 'budgeted'
+          AND fiscal_year = (SELECT max(fiscal_year) FROM budget_lines) GROUP BY fiscal_year
     """).fetchone() or (None, None)
     return Headline("budget_total", "Total budget", _number(total), "usd",
                     f"adopted for fiscal year {year}" if year else "no budget loaded")

@@ -11,13 +11,22 @@ US_STYLE = "%m/%d/%Y %I:%M %p"
 ISO = "%Y-%m-%d %H:%M:%S"
 
 
-def read_raw(path: Path) -> pd.DataFrame:
-    """A sample file as text, header trimmed, blank rows and exact duplicates dropped."""
+def read_rows(path: Path) -> pd.DataFrame:
+    """A sample file as text, header and values trimmed, blank rows dropped."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     frame.columns = [c.strip() for c in frame.columns]
     frame = frame.apply(lambda column: column.str.strip())
-    frame = frame[(frame != "").any(axis=1)]
-    return frame.drop_duplicates()
+    return frame[(frame != "").any(axis=1)]
+
+
+def read_raw(path: Path) -> pd.DataFrame:
+    """A sample file's distinct rows."""
+    return read_rows(path).drop_duplicates()
+
+
+def duplicate_rows(path: Path) -> int:
+    """How many rows repeat an earlier row exactly."""
+    return int(read_rows(path).duplicated().sum())
 
 
 def currency(text: str) -> Decimal:
@@ -56,7 +65,8 @@ def active_members(sample: Path, days: int = 30) -> int:
 def row_counts(sample: Path) -> dict[str, int]:
     """Rows each domain table should hold after blank and duplicate rows are dropped."""
     return {
-        "budget_lines": len(read_raw(sample / "budget_lines.csv")),
+        # One row per line and amount kind (budgeted, revised, actual).
+        "budget_lines": 3 * len(read_raw(sample / "budget_lines.csv")),
         "service_requests": read_raw(sample / "service_requests.csv")["case_id"].nunique(),
         "permits": read_raw(sample / "permits.csv")["permit_number"].nunique(),
         "engagement_events": read_raw(sample / "engagement_events.csv.gz")["event_id"].nunique(),

@@ -18,6 +18,8 @@ sources:
     columns:
       fiscal_year: {from: Fiscal Year, parse: integer}
       department: {from: Department}
+      amount_kind: {value: budgeted}
+      amount: {from: Adopted, parse: currency}
 """
 
 

@@ -7,14 +7,16 @@ DOMAIN = Domain(
     table="engagement_events",
     columns=(
         Column("event_id", "VARCHAR", "Event identifier", True),
-        Column("occurred_at", "TIMESTAMP", "When it happened (UTC)", True),
-        Column("event_type", "VARCHAR", "sign_up, post, practice_shared, practice_implemented, "
-               "webinar_attended or feedback", True),
+        Column("occurred_at", "TIMESTAMP", "When it happened (UTC)", True, not_in_future=True),
+        Column("event_type", "VARCHAR", "What happened", True,
+               allowed=("sign_up", "post", "practice_shared", "practice_implemented",
+                        "webinar_attended", "feedback")),
         Column("member_id", "VARCHAR", "Pseudonymous member identifier"),
         Column("organisation", "VARCHAR", "Member's organisation"),
         Column("topic", "VARCHAR", "Topic of the post, practice or webinar"),
         Column("practice_id", "VARCHAR", "Practice shared or implemented"),
-        Column("satisfaction", "SMALLINT", "Feedback score, 1 (poor) to 5 (excellent)"),
+        Column("satisfaction", "SMALLINT", "Feedback score, 1 (poor) to 5 (excellent)",
+               minimum=1, maximum=5),
     ),
     key=("event_id",),
 )

@@ -1,46 +1,76 @@
-"""CSV files (plain or gzip): read every column as text into a temporary raw table."""
+"""CSV files, plain or gzip, from a path or a glob: every column read as text."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import glob
+import os
+from typing import Literal
 
 import duckdb
+from pydantic import Field
 
 from etl.errors import SourceError
+from etl.mapping import SourceBase, project_path
 from etl.parsing import quote_ident, quote_literal
-from etl.sources_config import CsvSource
+from etl.sources import Extracted, Input, create_raw_table
 from warehouse.checksum import sha256_file
 
 
-@dataclass(frozen=True)
-class Extracted:
-    table: str  # temporary table with one VARCHAR column per source column, in file order
-    columns: list[str]  # header names as found (DuckDB trims stray spaces)
-    rows: int
-    file: Path
-    sha256: str
+class CsvSource(SourceBase):
+    kind: Literal["csv"]
+    path: str  # a file or a glob ("exports/requests-*.csv.gz"); relative to the project folder
+    delimiter: str = ","
+    encoding: str = "utf-8"  # a UTF-8 byte order mark is skipped either way
+    header_row: int = Field(default=1, ge=1)  # line number of the header
 
 
-def extract(connection: duckdb.DuckDBPyConnection, name: str, source: CsvSource) -> Extracted:
-    path = source.resolved_path()
-    if not path.is_file():
-        raise SourceError(f"source '{name}': file not found: {path}")
+def extract(
+    connection: duckdb.DuckDBPyConnection, name: str, source: CsvSource, since: str | None = None
+) -> Extracted:
+    """Read every matching file; `since` is unused (files are filtered after parsing)."""
+    pattern = str(project_path(source.path))
+    # A file that exists is itself, even if its name has glob characters ("budget [FY24].csv").
+    is_glob = glob.has_magic(pattern) and not os.path.exists(pattern)
+    files = sorted(glob.glob(pattern)) if is_glob else [pattern]
+    if not files:
+        raise SourceError(f"source '{name}': no file matches {pattern}")
     table = quote_ident(f"raw_{name}")
+    inputs, columns = [], None
+    for path in files:
+        part = quote_ident(f"part_{name}")
+        _read(connection, name, source, path, part)
+        found = [d[0] for d in connection.execute(f"SELECT * FROM {part} LIMIT 0").description]
+        if columns is None:
+            columns = found
+            create_raw_table(connection, name, columns)
+        elif found != columns:
+            raise SourceError(f"source '{name}': {path} has columns {found}, but {files[0]} "
+                              f"has {columns}; every file of a source needs the same header")
+        connection.execute(f"INSERT INTO {table} SELECT {quote_literal(path)}, rowid + 1, * "
+                           f"FROM {part}")
+        rows = connection.execute(f"SELECT count(*) FROM {part}").fetchone()[0]
+        connection.execute(f"DROP TABLE {part}")
+        inputs.append(Input(origin=path, sha256=sha256_file(path), rows=rows))
+    return Extracted(table=table, columns=columns, rows=sum(i.rows for i in inputs),
+                     inputs=inputs)
+
+
+def _read(connection, name: str, source: CsvSource, path: str, into: str) -> None:
+    if os.path.isfile(path) and os.path.getsize(path) == 0:
+        raise SourceError(f"source '{name}': {path} is empty (0 bytes): no header, no rows")
     options = ", ".join([
         "all_varchar = true",
         "header = true",
+        f"skip = {source.header_row - 1}",
         f"delim = {quote_literal(source.delimiter)}",
         f"encoding = {quote_literal(source.encoding)}",
     ])
     try:
-        connection.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            f"SELECT * FROM read_csv({quote_literal(str(path))}, {options})"
-        )
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS "
+                           f"SELECT * FROM read_csv({quote_literal(path)}, {options})")
+    except duckdb.IOException as exc:
+        if "No files found" in str(exc) or "No such file" in str(exc):
+            raise SourceError(f"source '{name}': file not found: {path}") from None
+        raise SourceError(f"source '{name}': cannot read {path}: {exc}") from None
     except duckdb.Error as exc:
         raise SourceError(f"source '{name}': cannot read {path}: {exc}") from None
-    columns = [d[0] for d in connection.execute(f"SELECT * FROM {table} LIMIT 0").description]
-    rows = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    return Extracted(table=table, columns=columns, rows=rows, file=path, sha256=sha256_file(path))
-
