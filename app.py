@@ -47,5 +47,16 @@ server = create_app()
 
 if __name__ == "__main__":
     _settings = server.extensions[context.SETTINGS_KEY]
+    # Only here, never in create_app(): each gunicorn worker imports app:server, and a
+    # scheduler per worker would run every job once per worker. Imported here so that the
+    # workers do not load the ETL either (about a second each).
+    from etl.errors import ConfigError
+    from etl.scheduler import start_background
+
+    try:
+        start_background(_settings)
+    except ConfigError as exc:
+        # The site still serves the published snapshot; only new loads wait for a fix.
+        log.error("the ETL scheduler is not running, sources.yaml needs fixing: %s", exc)
     log.info("serving on http://%s:%d", _settings.host, _settings.port)
     server.run(host=_settings.host, port=_settings.port, threaded=True)

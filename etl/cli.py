@@ -18,6 +18,7 @@ from config.log_setup import configure_logging
 from config.settings import Settings, SettingsError, load_settings
 from etl import pipeline
 from etl.errors import ConfigError, EtlError
+from etl.scheduler import planned_jobs, run_forever
 from etl.sources_config import load_sources
 from warehouse.manifest import ManifestError, read_manifest
 from warehouse.writer import PublishError, WarehouseBusyError, rollback, warehouse_lock
@@ -71,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     back.add_argument("snapshot_id", nargs="?",
                       help="the snapshot to go back to (default: the previous one)")
     back.set_defaults(command=_rollback)
+
+    sched = commands.add_parser("scheduler",
+                                help="run the sources on their schedules until stopped")
+    sched.add_argument("--list", action="store_true",
+                       help="only print the planned jobs and their next run times")
+    sched.set_defaults(command=_scheduler)
     return parser
 
 
@@ -167,4 +174,14 @@ def _rollback(settings: Settings, args: argparse.Namespace) -> int:
     with warehouse_lock(settings.warehouse_dir):
         snapshot = rollback(settings.warehouse_dir, args.snapshot_id)
     print(snapshot.id)
+    return OK
+
+
+def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    rows = [[", ".join(j.sources), j.description, f"{j.next_run:%Y-%m-%d %H:%M:%S %Z}"]
+            for j in planned_jobs(settings)]
+    print(tabulate(rows, headers=["sources", "schedule", "next run"]) if rows else
+          f"No source in {settings.sources_file} has a schedule: nothing to run.", flush=True)
+    if not args.list:
+        run_forever(settings)
     return OK

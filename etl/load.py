@@ -58,8 +58,8 @@ def load(connection: duckdb.DuckDBPyConnection, name: str, source: SourceBase, d
                            f"(SELECT ({key}) FROM {validated.good})", [name])
     columns = ", ".join(quote_ident(c) for c in source.columns)
     return connection.execute(
-        f"INSERT INTO {table} ({columns}, _source) SELECT {columns}, ? FROM {validated.good} "
-        f"ORDER BY _origin, _record", [name]).fetchone()[0]
+        f"INSERT INTO {table} ({columns}, _source) SELECT {columns}, ? FROM {validated.good}",
+        [name]).fetchone()[0]
 
 
 def record_quarantine(connection: duckdb.DuckDBPyConnection, run_id: str, name: str,

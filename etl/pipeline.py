@@ -158,7 +158,8 @@ def _run_source(connection: duckdb.DuckDBPyConnection, run_id: str, name: str,
                                         reasons))
     record_quarantine(connection, run_id, name, validated)
     loaded = load(connection, name, source, domain, validated)
-    for table in (raw.table, cleaned.table, validated.problems, validated.good):
+    connection.execute(f"DROP VIEW {validated.good}")
+    for table in (raw.table, cleaned.table, validated.problems):
         connection.execute(f"DROP TABLE IF EXISTS {table}")
     seconds = round(time.perf_counter() - started, 3)
     progress(name, "loaded", raw.rows)

@@ -29,7 +29,7 @@ PROBLEM_COLUMNS = "_row BIGINT, _origin VARCHAR, _record BIGINT, column_name VAR
 @dataclass(frozen=True)
 class Validated:
     problems: str  # temp table: _row, _origin, _record, column_name, value, reason
-    good: str  # temp table: the cleaned rows that may load
+    good: str  # temp view: the cleaned rows that may load
     bad_rows: int
     rows: int  # rows checked (blank rows excluded)
 
@@ -44,9 +44,10 @@ def validate(connection: duckdb.DuckDBPyConnection, name: str, source: SourceBas
     _domain_rules(connection, problems, domain, cleaned, labels, now)
     _duplicates(connection, problems, domain, cleaned)
     good = quote_ident(f"good_{name}")
+    # A view, not a copy: the rows stay in source order and are read once, by the load.
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {good} AS SELECT c.* FROM {cleaned.table} c "
-        f"WHERE c.rowid NOT IN (SELECT _row FROM {problems})")
+        f"CREATE OR REPLACE TEMP VIEW {good} AS SELECT * FROM {cleaned.table} "
+        f"WHERE rowid NOT IN (SELECT _row FROM {problems})")
     bad = connection.execute(f"SELECT count(DISTINCT _row) FROM {problems}").fetchone()[0]
     rows = connection.execute(f"SELECT count(*) FROM {cleaned.table}").fetchone()[0]
     return Validated(problems=problems, good=good, bad_rows=bad, rows=rows)
@@ -173,16 +174,21 @@ def _duplicates(connection, problems, domain: Domain, cleaned: Cleaned) -> None:
     """Exact repeats of an earlier row, then rows sharing a key with different values."""
     columns = ", ".join(quote_ident(c) for c in cleaned.columns)
     still_good = f"rowid NOT IN (SELECT _row FROM {problems})"
+    # Rows are grouped by a hash of all their values (one number, far cheaper to partition by
+    # than every column); a candidate is confirmed equal to its first row column by column.
+    equal = " AND ".join(f"d.{quote_ident(c)} IS NOT DISTINCT FROM f.{quote_ident(c)}"
+                         for c in cleaned.columns)
     connection.execute(
-        f"INSERT INTO {problems} SELECT _row, _origin, _record, '(whole row)', NULL, "
-        f"'duplicate of row ' || first_record || ' of ' || first_origin FROM ("
-        f"  SELECT rowid AS _row, _origin, _record,"
-        f"    first_value(_record) OVER w AS first_record,"
-        f"    first_value(_origin) OVER w AS first_origin,"
-        f"    row_number() OVER w AS n"
-        f"  FROM {cleaned.table} WHERE {still_good}"
-        f"  WINDOW w AS (PARTITION BY {columns} ORDER BY _origin, _record)"
-        f") WHERE n > 1")
+        f"INSERT INTO {problems} SELECT d.rowid, d._origin, d._record, '(whole row)', NULL, "
+        f"'duplicate of row ' || f._record || ' of ' || f._origin FROM ("
+        f"  SELECT _row, first_value(_row) OVER w AS first_row, row_number() OVER w AS n FROM ("
+        f"    SELECT rowid AS _row, hash({columns}) AS row_hash FROM {cleaned.table} "
+        f"    WHERE {still_good})"
+        f"  WINDOW w AS (PARTITION BY row_hash ORDER BY _row)"
+        f") candidates "
+        f"JOIN {cleaned.table} d ON d.rowid = candidates._row "
+        f"JOIN {cleaned.table} f ON f.rowid = candidates.first_row "
+        f"WHERE candidates.n > 1 AND {equal}")
     key = [k for k in domain.key if k in cleaned.columns]
     if not key or len(key) < len(domain.key):
         return

@@ -29,9 +29,13 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_the_shipped_config_maps_every_required_column_of_every_domain():
-    sources = load_sources(PROJECT_ROOT / "config" / "sources.yaml")
-    assert {s.domain for s in sources.values()} == set(all_domains())
+def test_the_shipped_config_and_examples_feed_every_domain():
+    sample = load_sources(PROJECT_ROOT / "config" / "sources.yaml")
+    examples = [load_sources(path) for path in (PROJECT_ROOT / "config" / "examples").glob("*")]
+    fed = {s.domain for sources in (sample, *examples) for s in sources.values()}
+    assert fed == set(all_domains())
+    # The sample city has no survey; everything else is in its worked example.
+    assert {s.domain for s in sample.values()} == set(all_domains()) - {"survey"}
 
 
 def test_a_minimal_source_is_accepted(tmp_path):
@@ -53,6 +57,8 @@ def test_a_minimal_source_is_accepted(tmp_path):
           "      dept_code: {from: Code}"),
          "key 'columns.dept_code': the budget domain has no such column"),
         (("parse: integer}", "parse: date}"), "parse: date needs a list of formats"),
+        (("path: budget.csv", "path: budget.csv\n    encoding: klingon"),
+         "unknown encoding 'klingon'"),
     ],
 )
 def test_a_mistake_is_reported_naming_the_source_and_key(tmp_path, change, expected):
