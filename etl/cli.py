@@ -167,6 +167,9 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
     ]
     print(tabulate(rows, headers=["run", "trigger", "status", "started (UTC)", "seconds",
                                   "rows loaded", "error"]) if rows else "No runs yet.")
+    if runs and runs[0]["sources"]:
+        print(f"\nSources of run {runs[0]['run_id']}:")
+        print(_summary(runs[0]["sources"]))
     return OK
 
 

@@ -28,6 +28,9 @@ def test_a_run_prints_the_snapshot_it_published_and_a_summary(workspace):
     assert header.split() == ["source", "kind", "table", "mode", "read", "loaded",
                               "quarantined", "blank", "seconds"]
     assert any(line.split()[:2] == ["permits", "csv"] for line in result.stderr.splitlines())
+    table = workspace.etl("status").stdout
+    assert f"Sources of run {status['current_snapshot']}:" in table
+    assert any(line.split()[:2] == ["permits", "csv"] for line in table.splitlines())
 
 
 def test_every_domain_holds_the_distinct_rows_of_its_file(published):
