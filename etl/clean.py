@@ -22,14 +22,21 @@ from etl.sources import Extracted
 
 @dataclass(frozen=True)
 class Cleaned:
-    table: str  # temp table: _origin, _record, t_<column> and <column> per mapped column
+    table: str  # temp table: _origin, _record, <column> and, if it is transformed, t_<column>
     columns: list[str]  # the canonical columns this source maps
     blank_rows: int
     skipped_rows: int  # rows at or below the watermark: loaded by an earlier run
+    transformed: frozenset[str] = frozenset()  # columns whose value is not their cleaned text
+
+    def text_of(self, column: str) -> str:
+        """The column holding a canonical column's cleaned source text."""
+        return quote_ident(("t_" if column in self.transformed else "") + column)
 
 
-def text_column(column: str) -> str:
-    return quote_ident("t_" + column)
+def is_plain(rule: ColumnRule) -> bool:
+    """A rule whose value is its trimmed source text: nothing to parse, map or look up."""
+    return (rule.parse == "text" and not (rule.pattern or rule.map or rule.lookup)
+            and rule.value is None)
 
 
 def clean(
@@ -45,24 +52,32 @@ def clean(
     if source.unpivot:
         table, header = _unpivot(connection, name, source, table, header)
     found = _match_header(where, source, header)
-    texts, values, from_texts = [], [], []
+    texts, values, from_texts, transformed, lookups = [], [], [], set(), []
     for column, rule in source.columns.items():
         base = (quote_literal(rule.value) if rule.value is not None
                 else cleaned_text(found[rule.source_column], source.nulls))
         lookup = _lookup_table(connection, name, column, rule) if rule.lookup else None
+        if lookup:
+            lookups.append(lookup)
         by_text = (cleaned_text(found[rule.lookup.by], source.nulls)
                    if rule.lookup and rule.lookup.by else None)
         text = mapped_text(base, rule, lookup, by_text)
-        texts.append(f"{base} AS {text_column(column)}")
         values.append(f"{parsed(text, rule, domain.column(column).sql_type)} "
                       f"AS {quote_ident(column)}")
+        if not is_plain(rule):
+            # Kept beside the value only where they differ, so validation can quote the text.
+            transformed.add(column)
+            texts.append(f"{base} AS {quote_ident('t_' + column)}")
         if rule.value is None:
-            from_texts.append(text_column(column))
+            from_texts.append(quote_ident(("t_" if column in transformed else "") + column))
     cleaned = quote_ident(f"clean_{name}")
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {cleaned} AS SELECT _origin, _record, "
-        f"{', '.join(texts)}, {', '.join(values)} FROM {table}"
+        f"{', '.join([*texts, *values])} FROM {table}"
     )
+    # The reshaped table and the dictionaries were only needed to build the cleaned one.
+    for helper in [*lookups, *([table] if source.unpivot else [])]:
+        connection.execute(f"DROP TABLE {helper}")
     blank = " AND ".join(f"{t} IS NULL" for t in from_texts)
     blank_rows = connection.execute(f"DELETE FROM {cleaned} WHERE {blank}").fetchone()[0]
     skipped = 0
@@ -72,7 +87,7 @@ def clean(
             f"DELETE FROM {cleaned} WHERE {mark} <= CAST(? AS "
             f"{domain.column(source.watermark).sql_type})", [since]).fetchone()[0]
     return Cleaned(table=cleaned, columns=list(source.columns), blank_rows=blank_rows,
-                   skipped_rows=skipped)
+                   skipped_rows=skipped, transformed=frozenset(transformed))
 
 
 def _unpivot(connection, name: str, source: SourceBase, table: str, header: list[str]

@@ -159,8 +159,10 @@ def _run_source(connection: duckdb.DuckDBPyConnection, run_id: str, name: str,
     record_quarantine(connection, run_id, name, validated)
     loaded = load(connection, name, source, domain, validated)
     connection.execute(f"DROP VIEW {validated.good}")
-    for table in (raw.table, cleaned.table, validated.problems):
-        connection.execute(f"DROP TABLE IF EXISTS {table}")
+    for table in (cleaned.table, validated.problems):
+        connection.execute(f"DROP TABLE {table}")
+    for statement in raw.release_statements():
+        connection.execute(statement)
     seconds = round(time.perf_counter() - started, 3)
     progress(name, "loaded", raw.rows)
     log.info("run=%s step=load source=%s table=%s mode=%s loaded=%d quarantined=%d seconds=%.2f",

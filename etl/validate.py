@@ -17,7 +17,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from etl.clean import Cleaned, text_column
+from etl.clean import Cleaned, is_plain
 from etl.domains import Domain
 from etl.mapping import SourceBase
 from etl.parsing import expected_words, quote_ident, quote_literal
@@ -72,17 +72,16 @@ def _insert(connection, problems: str, cleaned: Cleaned, column: str, label: str
             reason: str) -> None:
     connection.execute(
         f"INSERT INTO {problems} SELECT rowid, _origin, _record, {quote_literal(label)}, "
-        f"CAST({text_column(column)} AS VARCHAR), {quote_literal(reason)} "
+        f"CAST({cleaned.text_of(column)} AS VARCHAR), {quote_literal(reason)} "
         f"FROM {cleaned.table} WHERE {where}")
 
 
 def _parse_failures(connection, problems, source: SourceBase, cleaned: Cleaned, labels) -> None:
     for column, rule in source.columns.items():
-        if rule.value is not None or (rule.parse == "text" and not (
-                rule.pattern or rule.map or rule.lookup)):
+        if rule.value is not None or is_plain(rule):
             continue
         _insert(connection, problems, cleaned, column, labels[column],
-                f"{text_column(column)} IS NOT NULL AND {quote_ident(column)} IS NULL",
+                f"{cleaned.text_of(column)} IS NOT NULL AND {quote_ident(column)} IS NULL",
                 f"not {expected_words(rule)}")
 
 
@@ -90,7 +89,7 @@ def _missing_required(connection, problems, domain: Domain, cleaned: Cleaned, la
     for column in domain.columns:
         if column.required and column.name in cleaned.columns:
             _insert(connection, problems, cleaned, column.name, labels[column.name],
-                    f"{text_column(column.name)} IS NULL", "required value missing")
+                    f"{cleaned.text_of(column.name)} IS NULL", "required value missing")
 
 
 def _domain_rules(connection, problems, domain: Domain, cleaned: Cleaned, labels,
@@ -119,7 +118,7 @@ def _domain_rules(connection, problems, domain: Domain, cleaned: Cleaned, labels
     for column in cleaned.columns:
         connection.execute(
             f"INSERT INTO {problems} SELECT c.rowid, c._origin, c._record, "
-            f"{quote_literal(labels[column])}, CAST(c.{text_column(column)} AS VARCHAR), "
+            f"{quote_literal(labels[column])}, CAST(c.{cleaned.text_of(column)} AS VARCHAR), "
             f"f.reason FROM _failed f JOIN {cleaned.table} c ON c.rowid = f._row "
             f"WHERE f.column_name = {quote_literal(column)}")
     connection.unregister("_failed")

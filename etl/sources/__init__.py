@@ -1,9 +1,10 @@
 """Source kinds, one module each. Every kind reads its source into a raw table in DuckDB.
 
-The contract every `extract(connection, name, source)` keeps: a temporary table whose columns
-are the source's own column names, all VARCHAR, in source order, plus `_origin` (the file or URL
-a row came from) and `_record` (the row's 1-based number within its origin, header excluded);
-and an `Extracted` describing it. It raises SourceError naming the source and what failed.
+The contract every `extract(connection, name, source)` keeps: a temporary table (or view)
+whose columns are the source's own column names, all VARCHAR, in source order, plus `_origin`
+(the file or URL a row came from) and `_record` (the row's 1-based number within its origin,
+header excluded); and an `Extracted` describing it. It raises SourceError naming the source
+and what failed.
 """
 
 from __future__ import annotations
@@ -29,10 +30,15 @@ class Input:
 
 @dataclass(frozen=True)
 class Extracted:
-    table: str  # quoted name of the temporary raw table
+    table: str  # quoted name of the temporary raw table (or view)
     columns: list[str]  # the source's column names, in order (without _origin and _record)
     rows: int
     inputs: list[Input] = field(default_factory=list)
+    # Statements that free what extract made, once the source is loaded (default: drop table).
+    release: tuple[str, ...] = ()
+
+    def release_statements(self) -> tuple[str, ...]:
+        return self.release or (f"DROP TABLE IF EXISTS {self.table}",)
 
 
 RAW_COLUMNS = ("_origin", "_record")

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from etl.errors import SourceError
 from etl.mapping import SourceBase, project_path
 from etl.parsing import quote_ident, quote_literal
-from etl.sources import Extracted, Input, create_raw_table
+from etl.sources import Extracted, Input
 from warehouse.checksum import sha256_file
 
 # What DuckDB's reader decodes itself (codec names as Python normalises them); other encodings
@@ -52,25 +52,28 @@ def extract(
     files = sorted(glob.glob(pattern)) if is_glob else [pattern]
     if not files:
         raise SourceError(f"source '{name}': no file matches {pattern}")
-    table = quote_ident(f"raw_{name}")
-    inputs, columns = [], None
-    for path in files:
-        part = quote_ident(f"part_{name}")
+    inputs, columns, parts = [], None, []
+    for number, path in enumerate(files):
+        part = quote_ident(f"part_{name}_{number}")
         _read(connection, name, source, path, part)
         found = [d[0] for d in connection.execute(f"SELECT * FROM {part} LIMIT 0").description]
         if columns is None:
             columns = found
-            create_raw_table(connection, name, columns)
         elif found != columns:
             raise SourceError(f"source '{name}': {path} has columns {found}, but {files[0]} "
                               f"has {columns}; every file of a source needs the same header")
-        connection.execute(f"INSERT INTO {table} SELECT {quote_literal(path)}, rowid + 1, * "
-                           f"FROM {part}")
         rows = connection.execute(f"SELECT count(*) FROM {part}").fetchone()[0]
-        connection.execute(f"DROP TABLE {part}")
         inputs.append(Input(origin=path, sha256=sha256_file(path), rows=rows))
+        # The table keeps the file's order, so its rowid is the row number: a view adds it
+        # without copying every row a second time.
+        parts.append(f"SELECT {quote_literal(path)} AS _origin, rowid + 1 AS _record, * "
+                     f"FROM {part}")
+    table = quote_ident(f"raw_{name}")
+    connection.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {' UNION ALL '.join(parts)}")
+    release = (f"DROP VIEW {table}",
+               *(f"DROP TABLE {quote_ident(f'part_{name}_{n}')}" for n in range(len(files))))
     return Extracted(table=table, columns=columns, rows=sum(i.rows for i in inputs),
-                     inputs=inputs)
+                     inputs=inputs, release=release)
 
 
 def _read(connection, name: str, source: CsvSource, path: str, into: str) -> None:
