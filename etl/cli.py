@@ -120,10 +120,12 @@ class _ProgressBars:
             return
         bar = self.bars.get(source)
         if bar is None:
-            bar = self.bars[source] = tqdm(desc=source, unit=" rows", file=sys.stderr,
-                                           leave=True, position=len(self.bars))
+            # Sources run one after another, so one bar is live at a time, each on its line.
+            bar = self.bars[source] = tqdm(desc=source, unit=" rows", file=sys.stderr)
         bar.set_postfix_str(step)
         bar.update(rows - bar.n)
+        if step == "loaded":
+            bar.close()  # its elapsed time and rate stay as they were when the source ended
 
     def __enter__(self) -> _ProgressBars:
         return self
