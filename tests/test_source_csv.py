@@ -17,14 +17,6 @@ def _file(path: Path, content: bytes) -> Path:
     return path
 
 
-
-
-
-
-
-
-
-
 def test_a_plain_file_gives_its_header_and_rows_as_text(tmp_path):
     path = _file(tmp_path / "budget.csv", BUDGET)
     extracted, rows = KIND.read(path)

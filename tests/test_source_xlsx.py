@@ -37,14 +37,6 @@ def _workbook(path: Path, rows: list[list], title: str = "Data") -> Path:
     return path
 
 
-
-
-
-
-
-
-
-
 def test_the_header_on_row_1_gives_the_columns_and_every_row_under_it(tmp_path):
     path = _workbook(tmp_path / "budget.xlsx", BUDGET)
     extracted, rows = KIND.read(path)
