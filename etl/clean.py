@@ -2,8 +2,8 @@
 
 Everything here is driven by the source's mapping in sources.yaml: reshaping (unpivot), header
 names matched forgiving spaces and case, constants, patterns, value maps, dictionary look-ups
-and parsing. Each canonical column keeps its cleaned text beside it (`t_<column>`), so
-validation can quote the value that failed.
+and parsing. A column whose value is transformed keeps its cleaned text beside it
+(`t_<column>`), so validation can quote the value that failed.
 """
 
 from __future__ import annotations
@@ -30,7 +30,11 @@ class Cleaned:
 
     def text_of(self, column: str) -> str:
         """The column holding a canonical column's cleaned source text."""
-        return quote_ident(("t_" if column in self.transformed else "") + column)
+        return _text_name(column, self.transformed)
+
+
+def _text_name(column: str, transformed: set[str] | frozenset[str]) -> str:
+    return quote_ident(("t_" if column in transformed else "") + column)
 
 
 def is_plain(rule: ColumnRule) -> bool:
@@ -67,9 +71,9 @@ def clean(
         if not is_plain(rule):
             # Kept beside the value only where they differ, so validation can quote the text.
             transformed.add(column)
-            texts.append(f"{base} AS {quote_ident('t_' + column)}")
+            texts.append(f"{base} AS {_text_name(column, transformed)}")
         if rule.value is None:
-            from_texts.append(quote_ident(("t_" if column in transformed else "") + column))
+            from_texts.append(_text_name(column, transformed))
     cleaned = quote_ident(f"clean_{name}")
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {cleaned} AS SELECT _origin, _record, "
