@@ -148,6 +148,9 @@ def _run_source(connection: duckdb.DuckDBPyConnection, run_id: str, name: str,
              source.kind, raw.rows, since, len(raw.inputs))
     progress(name, "clean", raw.rows)
     cleaned = clean(connection, name, source, domain, raw, since)
+    # The cleaned table holds all that follows needs: free the raw text (a whole file) now.
+    for statement in raw.release_statements():
+        connection.execute(statement)
     progress(name, "validate", raw.rows)
     validated = validate(connection, name, source, domain, cleaned, now)
     reasons = top_reasons(connection, validated)
@@ -161,8 +164,6 @@ def _run_source(connection: duckdb.DuckDBPyConnection, run_id: str, name: str,
     connection.execute(f"DROP VIEW {validated.good}")
     for table in (cleaned.table, validated.problems):
         connection.execute(f"DROP TABLE {table}")
-    for statement in raw.release_statements():
-        connection.execute(statement)
     seconds = round(time.perf_counter() - started, 3)
     progress(name, "loaded", raw.rows)
     log.info("run=%s step=load source=%s table=%s mode=%s loaded=%d quarantined=%d seconds=%.2f",
