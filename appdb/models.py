@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from appdb.db import Base
@@ -40,6 +40,24 @@ class EtlRun(Base):
             "error": self.error,
             "sources": self.sources,
         }
+
+
+class Feedback(Base):
+    """One answer to "Was this page useful?"; the comment is private and never published."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # UTC
+    page: Mapped[str] = mapped_column(String(512))  # a path: /budget, /kpi/x
+    kpi_id: Mapped[str | None] = mapped_column(String(128))
+    dataset_id: Mapped[str | None] = mapped_column(String(128))
+    snapshot_id: Mapped[str | None] = mapped_column(String(64))  # the data version shown
+    useful: Mapped[bool | None] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(Text)  # at most 2,000 characters
+    status: Mapped[str] = mapped_column(
+        String(16), default="new", server_default="new")  # new, answered, closed
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 def _iso(moment: datetime | None) -> str | None:

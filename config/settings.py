@@ -6,13 +6,20 @@ configuration table is checked against this list by a test.
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
+import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY_FILE = "secret_key"  # in DASHBOARD_DATA_DIR, when DASHBOARD_SECRET_KEY is unset
+MIN_SECRET_KEY = 32
+
+log = logging.getLogger(__name__)
 
 
 class SettingsError(ValueError):
@@ -26,6 +33,7 @@ class Setting:
     default: str
     help: str
     parse: Callable[[str], Any] = str
+    secret: bool = False  # never echoed in an error message
 
 
 def _path(value: str) -> Path:
@@ -54,6 +62,38 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _bool(value: str) -> bool:
+    word = value.lower()
+    if word not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
+        raise ValueError("must be true or false")
+    return word in {"true", "1", "yes", "on"}
+
+
+def _secret_key(value: str) -> str:
+    if value and len(value) < MIN_SECRET_KEY:
+        raise ValueError(f"too short: use at least {MIN_SECRET_KEY} random characters")
+    return value
+
+
+def _rate_limits(value: str) -> str:
+    from limits import parse_many  # here, so the ETL does not load the web's packages
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError("not a rate limit such as '5 per minute; 30 per day'") from None
+    return value
+
+
+def _limit_storage(value: str) -> str:
+    from limits.storage import SCHEMES
+
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if scheme not in SCHEMES or scheme.startswith("async+"):
+        raise ValueError("not a storage URI such as memory:// or redis://host:6379")
+    return value
+
+
 def _log_level(value: str) -> str:
     level = value.upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -78,6 +118,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", "PORT", "8050", "Port `python app.py` listens on.", _port),
     Setting("log_level", "DASHBOARD_LOG_LEVEL", "INFO",
             "Logging level: DEBUG, INFO, WARNING or ERROR.", _log_level),
+    Setting("secret_key", "DASHBOARD_SECRET_KEY", "",
+            "Signs session cookies and form tokens (at least 32 random characters). Empty: a "
+            f"random key made on first use and kept in the file {SECRET_KEY_FILE} (mode 0600) "
+            "in DASHBOARD_DATA_DIR, shared by every process using that folder.",
+            _secret_key, secret=True),
+    Setting("secure_cookies", "DASHBOARD_SECURE_COOKIES", "false",
+            "true: browsers send the session cookie over HTTPS only (set it when the site is "
+            "served over HTTPS).", _bool),
+    Setting("feedback_rate_limit", "DASHBOARD_FEEDBACK_RATE_LIMIT", "5 per minute; 30 per day",
+            "How much page feedback one address may send (Flask-Limiter notation).",
+            _rate_limits),
+    Setting("rate_limit_storage", "DASHBOARD_RATE_LIMIT_STORAGE", "memory://",
+            "Where rate-limit counters are kept: memory:// counts in each process; "
+            "redis://host:6379 or memcached://host:11211 shares them between processes and "
+            "machines (install the matching client package).", _limit_storage,
+            secret=True),  # a URI may hold a password
 )
 
 
@@ -91,6 +147,10 @@ class Settings:
     host: str
     port: int
     log_level: str
+    secret_key: str = field(repr=False)
+    secure_cookies: bool
+    feedback_rate_limit: str
+    rate_limit_storage: str
 
     @property
     def warehouse_dir(self) -> Path:
@@ -99,7 +159,6 @@ class Settings:
     @property
     def sources_file(self) -> Path:
         return self.config_dir / "sources.yaml"
-
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -111,7 +170,43 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         try:
             values[setting.field] = setting.parse(raw)
         except ValueError as exc:
-            raise SettingsError(f"{setting.env}={raw!r} is not valid: {exc}") from None
+            shown = "(hidden)" if setting.secret else repr(raw)
+            raise SettingsError(f"{setting.env}={shown} is not valid: {exc}") from None
     if not values["database_url"]:
         values["database_url"] = f"sqlite:///{values['data_dir'] / 'app.db'}"
     return Settings(**values)
+
+
+def secret_key(settings: Settings) -> str:
+    """DASHBOARD_SECRET_KEY, else the key kept in the data folder (made on first use)."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / SECRET_KEY_FILE
+    if not path.exists():
+        _write_new_key(path)
+    if path.stat().st_mode & 0o077:
+        log.warning("%s can be read by other users: chmod 600 it", path)
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < MIN_SECRET_KEY:
+        raise SettingsError(f"{path} holds no usable key: delete it and start again")
+    return key
+
+
+def _write_new_key(path: Path) -> None:
+    # Written whole to a private temporary file, then linked into place: os.link never
+    # replaces an existing file, so when several workers start at once the first key wins
+    # and nobody reads a half-written one.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(48) + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+            log.info("made a new secret key in %s", path)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(temporary)

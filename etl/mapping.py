@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from config.settings import PROJECT_ROOT
 
-Parse = Literal["text", "integer", "number", "currency", "timestamp", "date", "fiscal_year"]
+Parse = Literal["text", "integer", "number", "currency", "timestamp", "date", "fiscal_year",
+                "boolean"]
 
 
 def project_path(value: str) -> Path:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from etl.mapping import ColumnRule
 
+TRUE_WORDS = ("true", "yes", "1")  # parse: boolean, compared in lower case
+FALSE_WORDS = ("false", "no", "0")
+
 
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -51,6 +54,12 @@ def parsed(text: str, rule: ColumnRule, sql_type: str) -> str:
         digits = f"regexp_extract({text}, '^(?i:FY)?\\s*(\\d{{4}}|\\d{{2}})\\b', 1)"
         year = f"TRY_CAST(NULLIF({digits}, '') AS INTEGER)"
         return f"TRY_CAST(CASE WHEN {year} < 100 THEN 2000 + {year} ELSE {year} END AS {sql_type})"
+    if rule.parse == "boolean":
+        # Spelled as forms and databases write a yes/no answer; anything else fails to parse.
+        word = f"lower({text})"
+        true = ", ".join(quote_literal(w) for w in TRUE_WORDS)
+        false = ", ".join(quote_literal(w) for w in FALSE_WORDS)
+        return f"(CASE WHEN {word} IN ({true}) THEN TRUE WHEN {word} IN ({false}) THEN FALSE END)"
     formats = "[" + ", ".join(quote_literal(f) for f in rule.formats) + "]"
     return f"TRY_CAST(try_strptime({text}, {formats}) AS {sql_type})"
 
@@ -64,7 +73,8 @@ def expected_words(rule: ColumnRule) -> str:
     if rule.pattern and rule.parse == "text":
         return f"text matching {rule.pattern}"
     words = {"integer": "a whole number", "number": "a number", "currency": "a currency amount",
-             "fiscal_year": "a fiscal year (FY2023, FY23 or 2023)"}
+             "fiscal_year": "a fiscal year (FY2023, FY23 or 2023)",
+             "boolean": "a yes/no value (" + ", ".join(TRUE_WORDS + FALSE_WORDS) + ")"}
     if rule.parse in words:
         return words[rule.parse]
     return f"a {rule.parse} in one of the formats {', '.join(rule.formats)}"

@@ -28,6 +28,8 @@ from etl.load import ensure_table, load, record_quarantine, watermark
 from etl.sources.registry import AnySource, extract
 from etl.sources_config import load_sources
 from etl.validate import top_reasons, validate
+from kpis.catalogue import Catalogue, catalogue_path, load_catalogue
+from kpis.compute import compute_kpis
 from warehouse.manifest import read_manifest
 from warehouse.writer import (
     clear_staging,
@@ -96,7 +98,8 @@ def run(
         stats: list[dict[str, Any]] = []
         try:
             chosen = select_sources(load_sources(settings.sources_file), sources, domains)
-            snapshot_id = _build(settings, run_id, trigger, chosen, stats, dry_run,
+            catalogue = load_catalogue(catalogue_path(settings), missing_ok=True)
+            snapshot_id = _build(settings, run_id, trigger, chosen, catalogue, stats, dry_run,
                                  progress or (lambda *_: None))
         except Exception as exc:
             error = str(exc) if isinstance(exc, EtlError) else f"internal error: {exc!r}"
@@ -111,20 +114,25 @@ def run(
 
 
 def _build(settings: Settings, run_id: str, trigger: str, sources: dict[str, AnySource],
-           stats: list[dict[str, Any]], dry_run: bool, progress: Progress) -> str | None:
+           catalogue: Catalogue, stats: list[dict[str, Any]], dry_run: bool,
+           progress: Progress) -> str | None:
     warehouse_dir = settings.warehouse_dir
     parent = read_manifest(warehouse_dir).current
     staged = stage(warehouse_dir, run_id)
     log.info("run=%s step=stage parent=%s file=%s", run_id, parent.id if parent else None,
              staged.name)
     connection = open_staged(staged)
-    now = datetime.now(UTC).replace(tzinfo=None)
     try:
         domains = all_domains()
         for name, source in sources.items():
             stats.append(_run_source(connection, run_id, name, source, domains[source.domain],
-                                     now, progress))
+                                     progress))
         _record_lineage(connection, run_id, trigger, parent.id if parent else None, stats)
+        started = time.perf_counter()
+        outcomes = compute_kpis(connection, catalogue, run_id, run_id)
+        log.info("run=%s step=kpis computed=%d without_data=%d seconds=%.2f", run_id,
+                 len(outcomes), sum(1 for o in outcomes if o.note),
+                 time.perf_counter() - started)
         connection.execute("CHECKPOINT")
         fingerprints = table_fingerprints(connection)
     finally:
@@ -137,9 +145,11 @@ def _build(settings: Settings, run_id: str, trigger: str, sources: dict[str, Any
 
 
 def _run_source(connection: duckdb.DuckDBPyConnection, run_id: str, name: str,
-                source: AnySource, domain: Domain, now: datetime, progress: Progress
-                ) -> dict[str, Any]:
+                source: AnySource, domain: Domain, progress: Progress) -> dict[str, Any]:
     started = time.perf_counter()
+    # "In the future" means after this source was read: a row written to a live database
+    # while the run goes on is not from the future.
+    now = datetime.now(UTC).replace(tzinfo=None)
     ensure_table(connection, domain)
     since = watermark(connection, name, source, domain)
     progress(name, "extract", 0)

@@ -1,1 +1,1 @@
-"""Figures computed from the warehouse for the pages: headlines now, the KPI catalogue later."""
+"""KPIs: the catalogue (config/kpis.yaml), their values computed at publish, and reads."""

@@ -7,9 +7,6 @@ from datetime import date
 
 import duckdb
 
-from warehouse.manifest import Snapshot
-from warehouse.reader import WarehouseReader
-
 ACTIVE_DAYS = 30  # a member is active if they did anything on the platform in this many days
 
 
@@ -22,17 +19,9 @@ class Headline:
     period: str  # what the figure covers, in words
 
 
-@dataclass(frozen=True)
-class Headlines:
-    snapshot: Snapshot
-    figures: tuple[Headline, ...]
-
-
-def headline_figures(reader: WarehouseReader) -> Headlines:
-    """The headline figures, all from one snapshot."""
-    with reader.cursor() as (snapshot, cursor):
-        figures = (_budget(cursor), _requests_closed(cursor), _active_members(cursor))
-    return Headlines(snapshot=snapshot, figures=figures)
+def headline_figures(cursor: duckdb.DuckDBPyConnection) -> tuple[Headline, ...]:
+    """The headline figures, all from the cursor's snapshot."""
+    return (_budget(cursor), _requests_closed(cursor), _active_members(cursor))
 
 
 def _budget(cursor: duckdb.DuckDBPyConnection) -> Headline:

@@ -9,10 +9,16 @@ from contextlib import contextmanager
 
 import pytest
 
+from config.settings import PROJECT_ROOT
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these, Chromium keeps calling Google's hosts, which a closed network refuses.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+# axe-core from npm (package.json at the project root; `make test` runs `npm ci`).
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def require_chromium() -> None:
@@ -45,3 +51,26 @@ def chromium_page(width: int = 1200, height: int = 900) -> Iterator:
             yield page
         finally:
             browser.close()
+
+
+def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """Run axe-core in the page and return one readable line a violation of the given impacts."""
+    if not AXE.exists():
+        message = ("axe-core is not installed: run `npm ci` in the project folder (or `make "
+                   "test`, which does it; Node.js 18+ is needed)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("async () => (await axe.run(document, "
+                               "{resultTypes: ['violations']})).violations")
+    lines = []
+    for violation in violations:
+        if violation["impact"] not in impacts:
+            continue
+        # A target is a list of selectors when the node is inside an iframe or a shadow root.
+        targets = [" >> ".join(node["target"]) for node in violation["nodes"][:3]]
+        more = len(violation["nodes"]) - len(targets)
+        where = ", ".join(targets) + (f" and {more} more" if more > 0 else "")
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} at {where}")
+    return lines

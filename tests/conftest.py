@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from etl.sample import generate
-from tests.helpers import ServerProcess, Workspace, free_port, write_sources
+from tests.helpers import ServerProcess, Workspace, free_port, published_site, write_sources
 
 SAMPLE_REQUESTS = 20_000  # the real generator, at a tenth of the default size, for speed
 
@@ -20,6 +20,18 @@ def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("sample")
     generate(folder, requests=SAMPLE_REQUESTS)
     return folder
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, small_sample: Path
+         ) -> Iterator[tuple[Workspace, ServerProcess]]:
+    """One published sample city and `python app.py` serving it, shared by a module's tests.
+
+    For tests that only read: an ETL run and a server start for each test would take minutes.
+    A test that changes the workspace (runs the ETL again, rolls back) uses `published` and
+    `app_server` instead."""
+    with published_site(tmp_path_factory.mktemp("site"), small_sample) as both:
+        yield both
 
 
 @pytest.fixture

@@ -59,7 +59,8 @@ def active_members(sample: Path, days: int = 30) -> int:
     moments = pd.to_datetime(events["occurred_at"], format="%Y-%m-%dT%H:%M:%SZ")
     newest = moments.max()
     recent = (moments > newest - pd.Timedelta(days=days)) & (moments <= newest)
-    return events.loc[recent, "member_id"].nunique()
+    members = events.loc[recent, "member_id"]
+    return members[members != ""].nunique()  # anonymous downloads have no member
 
 
 def row_counts(sample: Path) -> dict[str, int]:

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import requests
 
 from config.settings import PROJECT_ROOT, Settings, load_settings
 
 SOURCES_YAML = PROJECT_ROOT / "config" / "sources.yaml"
+KPIS_YAML = PROJECT_ROOT / "config" / "kpis.yaml"
 
 
 def write_sources(config_dir: Path, sample_dir: Path) -> Path:
@@ -24,6 +30,7 @@ def write_sources(config_dir: Path, sample_dir: Path) -> Path:
     text = SOURCES_YAML.read_text(encoding="utf-8").replace("data/sample/", f"{sample_dir}/")
     path = config_dir / "sources.yaml"
     path.write_text(text, encoding="utf-8")
+    shutil.copy(KPIS_YAML, config_dir / "kpis.yaml")
     return path
 
 
@@ -71,7 +78,11 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """A real server process (python app.py, gunicorn, ...) on a free loopback port."""
+    """A real server process (python app.py, gunicorn, ...) on a free loopback port.
+
+    The health check waits out a slow first answer (Dash can take seconds to answer its first
+    request on a busy machine) instead of failing on it. The server's output is read as it
+    comes (it logs a line a request): a full pipe would stop a long-lived server mid-answer."""
 
     def __init__(self, command: list[str], env: dict[str, str], port: int) -> None:
         self.url = f"http://127.0.0.1:{port}"
@@ -79,26 +90,65 @@ class ServerProcess:
             command, cwd=PROJECT_ROOT, env={**env, "HOST": "127.0.0.1", "PORT": str(port)},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
-        deadline = time.monotonic() + 60
+        self._lines: list[str] = []
+        self._reader = threading.Thread(target=self._lines.extend, args=(self.process.stdout,),
+                                        daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.process.stdout.read()}")
+                raise RuntimeError(f"server exited early:\n{self.output()}")
             try:
-                requests.get(self.url + "/healthz", timeout=2)
+                requests.get(self.url + "/healthz", timeout=30)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or busy starting up
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("server did not answer within 60 s")
+        raise RuntimeError("server did not answer within 90 s")
 
     def get(self, path: str) -> requests.Response:
         return requests.get(self.url + path, timeout=30)
 
+    def output(self) -> str:
+        """Everything the server has written (all of it once it has stopped)."""
+        if self.process.poll() is not None:
+            self._reader.join(timeout=10)
+        return "".join(self._lines)
+
     def stop(self) -> str:
+        """Stop the server; everything it wrote."""
         self.process.terminate()
         try:
-            output, _ = self.process.communicate(timeout=20)
+            self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            output, _ = self.process.communicate()
-        return output or ""
+            self.process.wait()
+        return self.output()
+
+
+@contextmanager
+def published_site(root: Path, sample: Path) -> Iterator[tuple[Workspace, ServerProcess]]:
+    """A snapshot published by a real ETL run of `sample` in a workspace at `root`, and
+    `python app.py` serving it."""
+    write_sources(root / "config", sample)
+    workspace = Workspace(root=root, sample_dir=sample)
+    workspace.etl("run")
+    server = ServerProcess([sys.executable, "app.py"], workspace.env, free_port())
+    try:
+        yield workspace, server
+    finally:
+        server.stop()
+
+
+def snapshot_file(workspace: Workspace) -> tuple[str, Path]:
+    """The current snapshot's id and file, from the manifest."""
+    manifest = json.loads(workspace.manifest_text())
+    entry = next(s for s in manifest["snapshots"] if s["id"] == manifest["current"])
+    return entry["id"], workspace.root / "data" / "warehouse" / entry["file"]
+
+
+def query(workspace: Workspace, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows read straight from the current snapshot file, read-only, as an analyst would."""
+    _, path = snapshot_file(workspace)
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(sql, params or []).fetchall()

@@ -367,14 +367,18 @@ def test_engagement_has_every_event_type_and_over_100k_events(events: pd.DataFra
     assert len(events) >= 100_000 and events["event_id"].is_unique
     assert set(events["event_type"]) == {
         "sign_up", "post", "practice_shared", "practice_implemented", "webinar_attended",
-        "feedback",
+        "feedback", "dataset_downloaded",
     }
     assert events["occurred_at"].str.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$").all()
-    assert events["member_id"].str.match(r"^M\d{6}$").all()
+    anonymous = events["member_id"] == ""
+    assert events.loc[~anonymous, "member_id"].str.match(r"^M\d{6}$").all()
+    assert (events.loc[anonymous, "event_type"] == "dataset_downloaded").all()
+    assert (events.loc[anonymous, "organisation"] == "").all()
     members = events.loc[events["event_type"] == "sign_up", "member_id"]
     assert members.is_unique and 15_000 <= len(members) <= 25_000
     assert "Resident" in set(events["organisation"]) and "Police" in set(events["organisation"])
-    assert 8 <= events["topic"].replace("", np.nan).nunique() <= 12
+    platform = events["event_type"] != "dataset_downloaded"
+    assert 8 <= events.loc[platform, "topic"].replace("", np.nan).nunique() <= 12
 
 
 def test_satisfaction_is_given_only_with_feedback_and_mostly_four(events: pd.DataFrame) -> None:
@@ -397,7 +401,7 @@ def test_practices_are_implemented_only_after_being_shared(events: pd.DataFrame)
 
 
 def test_a_members_first_event_is_their_sign_up(events: pd.DataFrame) -> None:
-    ordered = events.sort_values(["occurred_at", "event_id"])
+    ordered = events[events["member_id"] != ""].sort_values(["occurred_at", "event_id"])
     first = ordered.drop_duplicates("member_id")
     assert (first["event_type"] == "sign_up").all()
     assert (events["event_id"].str.match(r"^E\d{7}$")).all()
@@ -409,6 +413,218 @@ def test_membership_grows_and_webinar_days_spike(events: pd.DataFrame) -> None:
     assert (sign_ups < "2024-11-01").sum() < (sign_ups >= "2025-11-01").sum() * 1.5
     webinar_days = moments[events["event_type"] == "webinar_attended"].dt.date.value_counts()
     assert webinar_days.iloc[0] > 300 and len(webinar_days) < 120
+
+
+def _downloads(events: pd.DataFrame) -> pd.DataFrame:
+    downloads = events[events["event_type"] == "dataset_downloaded"].copy()
+    downloads["month"] = downloads["occurred_at"].str[:7]
+    return downloads
+
+
+def test_downloads_grow_from_hundreds_to_about_1500_a_month(events: pd.DataFrame) -> None:
+    per_month = _downloads(events)["month"].value_counts().sort_index()
+    assert len(per_month) == 36 and per_month.index[0] == "2023-11"
+    assert 250 <= per_month.iloc[0] <= 500 and 1_200 <= per_month.iloc[-1] <= 1_800
+    assert per_month.min() >= 250 and per_month.max() <= 2_500
+    first_year, last_year = per_month.iloc[:12].sum(), per_month.iloc[-12:].sum()
+    assert 2.0 < last_year / first_year < 3.5
+
+
+def test_budget_downloads_spike_around_june_adoption(events: pd.DataFrame) -> None:
+    downloads = _downloads(events)
+    budget = downloads[downloads["topic"] == "budget_lines"]["month"].value_counts()
+    others = downloads[downloads["topic"] != "budget_lines"]["month"].value_counts()
+    for year in (2024, 2025, 2026):
+        june, may, july = (f"{year}-06", f"{year}-05", f"{year}-07")
+        assert budget[june] > 2 * max(budget[may], budget[july])
+        assert others[june] < 1.3 * others[may]  # the spike is the budget's
+
+
+def test_downloads_name_a_dataset_and_are_mostly_anonymous(events: pd.DataFrame) -> None:
+    downloads = _downloads(events)
+    assert set(downloads["topic"]) == {
+        "budget_lines", "service_requests", "permits", "engagement", "kpi_values"}
+    assert (downloads["member_id"] == "").mean() == pytest.approx(0.85, abs=0.03)
+    assert (downloads[["practice_id", "satisfaction"]] == "").all().all()
+    signed_in = downloads[downloads["member_id"] != ""]
+    assert (signed_in["organisation"] != "").all()
+    moments = pd.to_datetime(downloads["occurred_at"], format="%Y-%m-%dT%H:%M:%SZ")
+    weekday = moments.dt.day_of_week.value_counts(normalize=True)
+    assert weekday[[0, 1, 2, 3]].min() > 1.4 * weekday[[5, 6]].max()
+
+
+# citizen_feedback.csv ----------------------------------------------------------------------
+
+
+FEEDBACK_HEADER = ("ID,Submitted (UTC),Page,KPI,Dataset,Data version,Was this useful?,Status,"
+                   "Answered (UTC)")
+FEEDBACK_STYLE = "%Y-%m-%d %H:%M:%S"
+
+
+@pytest.fixture(scope="module")
+def feedback(small: Path) -> pd.DataFrame:
+    frame = _frame(small / "citizen_feedback.csv")
+    frame["submitted"] = pd.to_datetime(frame["Submitted (UTC)"], format=FEEDBACK_STYLE)
+    frame["answered"] = pd.to_datetime(frame["Answered (UTC)"], format=FEEDBACK_STYLE,
+                                       errors="coerce")
+    return frame
+
+
+def test_feedback_has_its_header_ids_in_time_order_and_a_few_hundred_to_1500_a_month(
+    small: Path, feedback: pd.DataFrame,
+) -> None:
+    assert _lines(small / "citizen_feedback.csv")[0] == FEEDBACK_HEADER
+    assert feedback["ID"].str.match(r"^F-\d{6}$").all() and feedback["ID"].is_unique
+    assert feedback["ID"].is_monotonic_increasing
+    assert feedback["submitted"].is_monotonic_increasing
+    assert feedback["submitted"].min() >= pd.Timestamp("2023-11-01")
+    assert feedback["submitted"].max() < pd.Timestamp("2026-11-01")
+    per_month = feedback["submitted"].dt.strftime("%Y-%m").value_counts().sort_index()
+    assert len(per_month) == 36
+    assert per_month.min() >= 200 and per_month.max() <= 1_500
+    assert per_month.iloc[:3].mean() < 400 and per_month.iloc[-3:].mean() > 1_000
+
+
+def test_feedback_pages_name_their_kpi_or_dataset(feedback: pd.DataFrame) -> None:
+    page = feedback["Page"]
+    kpi_page = page.str.startswith("/kpi/")
+    assert set(page[~kpi_page]) == {"/", "/budget", "/services", "/engagement", "/data"}
+    assert (page[kpi_page] == "/kpi/" + feedback.loc[kpi_page, "KPI"]).all()
+    assert (feedback.loc[~kpi_page, "KPI"] == "").all()
+    assert {"median_days_to_close", "resident_satisfaction"} <= set(feedback["KPI"])
+    data = page == "/data"
+    assert (feedback.loc[~data, "Dataset"] == "").all()
+    assert (feedback.loc[data, "Dataset"] != "").mean() == pytest.approx(0.8, abs=0.05)
+    assert set(feedback["Dataset"]) - {""} == {
+        "budget_lines", "service_requests", "permits", "engagement", "kpi_values"}
+
+
+def test_feedback_is_mostly_useful_written_as_the_form_of_the_day(feedback: pd.DataFrame) -> None:
+    answer = feedback["Was this useful?"]
+    v2 = feedback["submitted"] >= pd.Timestamp("2024-04-01")
+    assert set(answer[~v2]) == {"yes", "no", ""} and set(answer[v2]) == {"Yes", "No", ""}
+    given = answer[answer != ""].str.lower()
+    assert 0.60 <= (given == "yes").mean() <= 0.75
+    assert (answer == "").mean() == pytest.approx(0.08, abs=0.02)  # a comment alone
+    by_page = (given == "yes").groupby(feedback["Page"].str.replace(r"/kpi/.*", "/kpi", regex=True))
+    assert by_page.mean().between(0.58, 0.78).all()
+
+
+def test_feedback_shows_the_snapshot_published_the_night_before_from_form_v2(
+    feedback: pd.DataFrame,
+) -> None:
+    version = feedback["Data version"]
+    v2 = feedback["submitted"] >= pd.Timestamp("2024-04-01")
+    assert (version[~v2] == "").all()
+    assert version[v2].str.match(r"^\d{8}T03\d{4}\d{3}Z$").all()
+    published = pd.to_datetime(version[v2].str[:15], format="%Y%m%dT%H%M%S")
+    shown_for = feedback.loc[v2, "submitted"] - published
+    # The nightly run publishes at 03:00-03:03 UTC; an answer just before it shows the last one.
+    assert (shown_for > pd.Timedelta(0)).all()
+    assert (shown_for < pd.Timedelta(days=1, minutes=5)).all()
+
+
+def test_comments_are_answered_in_hours_to_weeks_faster_over_time(feedback: pd.DataFrame) -> None:
+    answered = feedback["answered"].notna()
+    assert answered.mean() == pytest.approx(0.40, abs=0.04)
+    assert (feedback["Was this useful?"][~answered] != "").mean() > 0.99  # comments get answers
+    waited = (feedback["answered"] - feedback["submitted"])[answered]
+    assert waited.min() >= pd.Timedelta(hours=1) and waited.max() <= pd.Timedelta(days=23)
+    year = feedback.loc[answered, "submitted"].dt.year
+    median_days = waited.dt.total_seconds().groupby(year).median() / 86_400
+    assert 3.5 <= median_days[2024] <= 6.0 and 1.0 <= median_days[2026] <= 3.0
+    assert median_days.is_monotonic_decreasing
+    local_hour = (feedback.loc[answered, "answered"] - pd.Timedelta(hours=6)).dt.hour
+    assert local_hour.between(8, 16).all()  # office hours
+    assert feedback["answered"].max() < pd.Timestamp("2026-11-01")
+
+
+def test_feedback_status_follows_the_answer(feedback: pd.DataFrame) -> None:
+    status, answered = feedback["Status"], feedback["answered"].notna()
+    assert set(status) == {"New", "Answered", "Closed"}
+    assert (status[answered] != "New").all()
+    assert (status[status == "Answered"].index.isin(status[answered].index)).all()
+    new = feedback[status == "New"]
+    assert new["answered"].isna().all()
+    assert new["submitted"].min() > pd.Timestamp("2026-10-01")  # only the newest are still new
+    old_answers = answered & (feedback["answered"] < pd.Timestamp("2026-10-01"))
+    assert (status[old_answers] == "Closed").mean() > 0.9
+
+
+def test_feedback_has_a_few_duplicate_rows_and_blank_lines(small: Path) -> None:
+    lines = _lines(small / "citizen_feedback.csv")[1:-1]
+    adjacent = sum(a == b and a.strip(",") != "" for a, b in itertools.pairwise(lines))
+    assert 20 <= adjacent <= 80
+    assert "" in lines and ",,,,,,,," in lines
+
+
+# resident_survey.csv -----------------------------------------------------------------------
+
+
+QUESTIONS = ["Q1", "Q2", "Q3", "Q4", "Q5"]
+
+
+@pytest.fixture(scope="module")
+def survey(small: Path) -> pd.DataFrame:
+    return _frame(small / "resident_survey.csv")
+
+
+def test_survey_is_wide_one_row_per_respondent_and_one_wave_per_fiscal_year(
+    small: Path, survey: pd.DataFrame,
+) -> None:
+    assert _lines(small / "resident_survey.csv")[0] == (
+        "respondent_id,wave,district,Q1,Q2,Q3,Q4,Q5,weight")
+    waves = survey.groupby("wave").size()
+    assert list(waves.index) == [f"Millbrook Resident Survey FY{y}" for y in (2024, 2025, 2026)]
+    assert waves.between(800, 1_200).all()
+    assert survey["respondent_id"].str.match(r"^R\d{2}-\d{4}$").all()
+    assert survey["respondent_id"].is_unique
+    assert (survey["respondent_id"].str[1:3] == survey["wave"].str[-2:]).all()
+    assert set(survey["district"]) == {str(d) for d in range(1, 9)}
+
+
+def test_survey_answers_are_codes_1_to_5_or_9_and_a_few_blanks(survey: pd.DataFrame) -> None:
+    for question in QUESTIONS:
+        answers = survey[question]
+        assert set(answers) == {"", "1", "2", "3", "4", "5", "9"}, question
+        assert (answers == "").mean() < 0.03
+    dont_know = (survey[QUESTIONS] == "9").mean()
+    assert dont_know["Q1"] < 0.04 and dont_know["Q4"] > 0.1  # many never called 311
+
+
+def test_survey_weights_bring_each_district_to_its_share_of_residents(
+    survey: pd.DataFrame,
+) -> None:
+    weight = survey["weight"].astype(float)
+    assert survey["weight"].str.match(r"^\d\.\d{4}$").all() and weight.between(0.5, 2).all()
+    for _, wave in survey.assign(weight=weight).groupby("wave"):
+        assert wave["weight"].sum() == pytest.approx(len(wave), rel=0.001)
+        shares = wave.groupby("district")["weight"].sum() / wave["weight"].sum()
+        assert shares["8"] == pytest.approx(0.15, abs=0.005)  # Eastfield, by population
+        assert shares["6"] == pytest.approx(0.09, abs=0.005)  # Harbor
+
+
+def test_overall_satisfaction_drifts_by_district_and_year(survey: pd.DataFrame) -> None:
+    rated = survey[survey["Q1"].isin(["1", "2", "3", "4", "5"])]
+    satisfied = rated["Q1"].isin(["4", "5"])
+    by_wave = satisfied.groupby(rated["wave"].str[-4:]).mean()
+    assert by_wave.between(0.45, 0.65).all()
+    table = satisfied.groupby([rated["district"], rated["wave"].str[-4:]]).mean().unstack()
+    assert table.max().max() - table.min().min() > 0.12  # districts differ
+    assert table.loc["5", "2026"] - table.loc["5", "2024"] > 0.05  # Riverside improves
+    assert table.loc["8", "2026"] < table.loc["8", "2024"]  # Eastfield slips
+
+
+def test_the_survey_dictionary_decodes_every_question_and_code(small: Path) -> None:
+    dictionary = _frame(small / "resident_survey_dictionary.csv")
+    assert list(dictionary.columns) == ["question_id", "question_text", "responses"]
+    assert list(dictionary["question_id"]) == QUESTIONS
+    assert "quality of services" in dictionary.loc[0, "question_text"]
+    for responses in dictionary["responses"]:
+        codes = dict(re.findall(r"(\d+) - ([^,]+)", responses))
+        assert codes == {"5": "Very satisfied", "4": "Satisfied",
+                         "3": "Neither satisfied nor dissatisfied", "2": "Dissatisfied",
+                         "1": "Very dissatisfied", "9": "Don't know"}
 
 
 # population.csv ----------------------------------------------------------------------------

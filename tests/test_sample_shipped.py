@@ -9,7 +9,8 @@ from config.settings import PROJECT_ROOT
 from etl.sample import generate
 
 SHIPPED = PROJECT_ROOT / "data" / "sample"
-COMMITTED = ["budget_lines.csv", "permits.csv", "engagement_events.csv.gz", "population.csv"]
+COMMITTED = ["budget_lines.csv", "permits.csv", "engagement_events.csv.gz", "population.csv",
+             "citizen_feedback.csv", "resident_survey.csv", "resident_survey_dictionary.csv"]
 LIMIT = 5 * 1024 * 1024  # larger files are generated at first run, not committed
 
 

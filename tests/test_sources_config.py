@@ -34,8 +34,8 @@ def test_the_shipped_config_and_examples_feed_every_domain():
     examples = [load_sources(path) for path in (PROJECT_ROOT / "config" / "examples").glob("*")]
     fed = {s.domain for sources in (sample, *examples) for s in sources.values()}
     assert fed == set(all_domains())
-    # The sample city has no survey; everything else is in its worked example.
-    assert {s.domain for s in sample.values()} == set(all_domains()) - {"survey"}
+    # The sample city feeds every domain.
+    assert {s.domain for s in sample.values()} == set(all_domains())
 
 
 def test_a_minimal_source_is_accepted(tmp_path):

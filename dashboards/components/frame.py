@@ -32,6 +32,7 @@ def header(city_name: str, snapshot: Snapshot | None) -> html.Header:
         html.Li(dcc.Link(page["name"], href=page["relative_path"], className="nav-link"),
                 className="nav-item")
         for page in dash.page_registry.values()
+        if page.get("nav", True)  # register_page(..., nav=False): a page reached by link only
     ]
     return html.Header(className="site-header", children=[
         html.A("Skip to main content", href="#main-content", className="skip-link"),

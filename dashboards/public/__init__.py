@@ -8,12 +8,15 @@ from dash import Dash
 from flask import Flask
 
 from config.settings import PROJECT_ROOT, Settings
+from dashboards.cache import init_cache
 from dashboards.components.frame import frame, site_name
+from dashboards.static_assets import tune_static_assets
 from warehouse.reader import WarehouseReader
 
 PAGES = Path(__file__).resolve().parent
 
-# Dash's default page has no `lang` attribute, which screen readers and axe need.
+# Dash's default page has no `lang` attribute, which screen readers and axe need; its scripts
+# sit in a <footer>, a second footer landmark beside the site's own.
 INDEX = """<!DOCTYPE html>
 <html lang="en">
     <head>
@@ -24,16 +27,15 @@ INDEX = """<!DOCTYPE html>
     </head>
     <body>
         {%app_entry%}
-        <footer>
-            {%config%}
-            {%scripts%}
-            {%renderer%}
-        </footer>
+        {%config%}
+        {%scripts%}
+        {%renderer%}
     </body>
 </html>"""
 
 
 def create_public_app(server: Flask, reader: WarehouseReader, settings: Settings) -> Dash:
+    init_cache(server)
     app = Dash(
         # The parent package's name makes Dash import pages as dashboards.public.<file>.
         "dashboards",
@@ -45,8 +47,14 @@ def create_public_app(server: Flask, reader: WarehouseReader, settings: Settings
         title=site_name(settings.city_name),
         index_string=INDEX,
         compress=True,
+        # Vendored JavaScript is served on demand (dashboards/static_assets.py), not on every page.
+        assets_path_ignore=["vendor"],
+        # Dash would otherwise build every page's layout on a process's first request, only to
+        # check callback ids (about 2 s); each page's ids are checked by its tests instead.
+        suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     # A function, so every page load shows the data version current at that moment.
     app.layout = lambda: frame(settings.city_name, reader.snapshot())
+    tune_static_assets(app)
     return app

@@ -53,7 +53,15 @@ def not_before(later: str, earlier: str) -> Callable[[], pl.Expr]:
 
 
 def all_domains() -> dict[str, Domain]:
-    from etl.domains import budget, engagement, permits, population, service_requests, survey
+    from etl.domains import (
+        budget,
+        engagement,
+        feedback,
+        permits,
+        population,
+        service_requests,
+        survey,
+    )
 
-    modules = (budget, service_requests, permits, engagement, population, survey)
+    modules = (budget, service_requests, permits, engagement, population, survey, feedback)
     return {m.DOMAIN.name: m.DOMAIN for m in modules}

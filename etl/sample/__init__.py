@@ -1,9 +1,10 @@
 """The sample city, Millbrook: a seeded generator of its source files, with their real-world mess.
 
-`generate(out_dir)` writes the five files described in docs/sample-data.md. The same arguments
-always give byte-identical files. Only service_requests.csv scales with `requests`; the budget,
-permits, engagement and population files keep their sizes (about 2,900, 30,000, 120,000 and 32
-rows) and depend only on the seed.
+`generate(out_dir)` writes the eight files described in docs/sample-data.md. The same arguments
+always give byte-identical files. Only service_requests.csv scales with `requests`; the others
+keep their sizes (budget about 2,900 rows, permits 30,000, engagement 150,000, citizen feedback
+24,000, resident survey 3,080 and its 5-row dictionary, population 32) and depend only on the
+seed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from etl.sample import budget, engagement, permits, population, service_requests
+from etl.sample import (
+    budget,
+    engagement,
+    feedback,
+    permits,
+    population,
+    service_requests,
+    survey,
+)
 from etl.sample.city import CITY_NAME
 from etl.sample.timeline import AS_OF, START
 from etl.sample.writer import Written
@@ -23,7 +32,7 @@ DEFAULT_REQUESTS = 210_000
 DEFAULT_SEED = 20261101
 FILE_NAMES = (
     budget.FILE_NAME, service_requests.FILE_NAME, permits.FILE_NAME, engagement.FILE_NAME,
-    population.FILE_NAME,
+    population.FILE_NAME, feedback.FILE_NAME, survey.FILE_NAME, survey.DICTIONARY_NAME,
 )
 
 log = logging.getLogger(__name__)
@@ -44,6 +53,8 @@ def generate_files(
         permits.write(out_dir, seed),
         engagement.write(out_dir, seed),
         population.write(out_dir),
+        feedback.write(out_dir, seed),
+        *survey.write(out_dir, seed),
     ]
 
 

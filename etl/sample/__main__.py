@@ -39,7 +39,7 @@ def _line(written: Written) -> str:
     extra = ""
     if written.duplicates or written.blank_lines:
         extra = f" (+{written.duplicates:,} duplicate rows, +{written.blank_lines:,} blank lines)"
-    return f"{written.name:<26} {written.rows:>10,} rows{extra}  {written.size / 1e6:,.1f} MB"
+    return f"{written.name:<30} {written.rows:>10,} rows{extra}  {written.size / 1e6:,.1f} MB"
 
 
 def main(argv: list[str] | None = None) -> int:

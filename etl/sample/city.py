@@ -296,6 +296,7 @@ PERMIT_STATUSES = ("Issued", "Under review", "Applied", "Denied", "Withdrawn")
 
 ENGAGEMENT_EVENT_TYPES = (
     "sign_up", "post", "practice_shared", "practice_implemented", "webinar_attended", "feedback",
+    "dataset_downloaded",
 )
 TOPICS = (
     "Open data", "Budget transparency", "Digital services", "Climate resilience",
@@ -307,3 +308,16 @@ NEIGHBOURING_CITIES = (
     "City of Ashford", "City of Lakeview", "City of Crestwood", "City of Fairhaven",
     "City of Brookdale",
 )
+
+# The open-data site: the datasets it offers for download, and the public KPIs whose pages
+# (/kpi/<id>, ids as in config/kpis.yaml) residents give feedback on, with their popularity.
+DATASET_IDS = ("budget_lines", "service_requests", "permits", "engagement", "kpi_values")
+DATASET_WEIGHTS = (0.24, 0.33, 0.15, 0.08, 0.20)  # share of downloads outside budget season
+KPI_PAGES: dict[str, float] = {
+    "budget_execution_rate": 1.3, "budget_variance": 0.5, "spend_per_resident": 1.5,
+    "budget_growth": 0.7, "savings_achieved": 0.4, "median_days_to_close": 1.8,
+    "on_time_rate": 1.3, "backlog": 0.9, "permit_processing_days": 0.8, "digital_takeup": 0.6,
+    "resident_satisfaction": 1.2, "active_contributors": 0.3, "practices_shared": 0.2,
+    "practices_implemented": 0.2, "webinar_attendance": 0.2, "open_data_downloads": 0.5,
+    "member_satisfaction": 0.2, "feedback_response_time": 0.6, "pages_found_useful": 0.4,
+}

@@ -7,6 +7,12 @@ neighbouring cities; a few are very active, most are not. They post, share pract
 (`P00042`), implement practices shared earlier by someone else, attend the monthly webinars (an
 extra session every other month from mid-2024; Open Data Day in March and the October summit
 draw crowds) and leave feedback, rated 1-5 and mostly 4. A member's first event is their sign_up.
+
+The open-data site's downloads are events too (`dataset_downloaded`, the dataset id as topic):
+about 350 a month at the start growing to about 1,500, more on weekdays, and budget_lines
+downloads multiply around the council's budget adoption in mid-June. Most are anonymous (no
+member id); about 15% come from signed-in members. They are drawn after every other event, so
+adding them left the platform's own events as they were (their ids, in time order, moved up).
 Times are UTC, written `2024-05-01T13:22:05Z`; the file is gzip with mtime 0.
 """
 
@@ -20,8 +26,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl.sample import formats
-from etl.sample.city import DEPARTMENTS, NEIGHBOURING_CITIES, TOPIC_WEIGHTS, TOPICS
-from etl.sample.timeline import DAY, END_SECOND, HOUR, days
+from etl.sample.city import (
+    DATASET_IDS,
+    DATASET_WEIGHTS,
+    DEPARTMENTS,
+    NEIGHBOURING_CITIES,
+    TOPIC_WEIGHTS,
+    TOPICS,
+)
+from etl.sample.timeline import DAY, END_SECOND, HOUR, budget_season, days
 from etl.sample.writer import Chunk, Written, write_csv
 
 FILE_NAME = "engagement_events.csv.gz"
@@ -29,8 +42,9 @@ HEADER = "event_id,occurred_at,event_type,member_id,organisation,topic,practice_
 MEMBERS = 20_000
 EVENT_TYPES = (
     "sign_up", "post", "practice_shared", "practice_implemented", "webinar_attended", "feedback",
+    "dataset_downloaded",
 )
-SIGN_UP, POST, SHARED, IMPLEMENTED, WEBINAR, FEEDBACK = range(6)
+SIGN_UP, POST, SHARED, IMPLEMENTED, WEBINAR, FEEDBACK, DOWNLOAD = range(7)
 # How many events of each kind are drawn (webinar and practice events lose a few duplicates).
 VOLUMES = {POST: 33_000, SHARED: 5_500, IMPLEMENTED: 9_500, WEBINAR: 42_000, FEEDBACK: 4_000}
 WEBINAR_FEEDBACK = 0.35  # share of attendances followed by a rating
@@ -44,6 +58,11 @@ GROUP_AFFINITY = {
 # Activity by hour of day, UTC (the city is six hours behind): 00:00 UTC first.
 UTC_HOURS = (3.0, 2.0, 1.2, 0.6, 0.3, 0.2, 0.2, 0.2, 0.3, 0.4, 0.6, 1.0,
              2.0, 3.5, 4.5, 5.0, 5.0, 4.8, 4.5, 4.2, 4.0, 3.8, 3.6, 3.4)
+DOWNLOADS_PER_MONTH = (350, 1_500)  # in the first and the last month, outside budget season
+ANONYMOUS_DOWNLOADS = 0.85  # share of downloads by visitors who are not signed in
+BUDGET_PEAK = 6.0  # budget_lines downloads are 1 + this times as many on adoption day
+# Downloads by day of the week, Monday first (mean 1).
+DOWNLOAD_WEEKDAYS = (1.15, 1.2, 1.2, 1.15, 1.0, 0.6, 0.7)
 RATINGS_GOOD = (0.02, 0.05, 0.15, 0.45, 0.33)
 RATINGS_FAIR = (0.06, 0.12, 0.27, 0.40, 0.15)
 _TOPIC_P = np.array(TOPIC_WEIGHTS) / sum(TOPIC_WEIGHTS)
@@ -53,13 +72,14 @@ _TOPIC_P = np.array(TOPIC_WEIGHTS) / sum(TOPIC_WEIGHTS)
 class Events:
     time: np.ndarray
     kind: np.ndarray
-    member: np.ndarray  # index into members, in sign-up order
-    topic: np.ndarray  # index into TOPICS, -1 for none
+    member: np.ndarray  # index into members, in sign-up order; -1 for an anonymous download
+    topic: np.ndarray  # index into TOPICS, then DATASET_IDS (len(TOPICS) + i); -1 for none
     practice: np.ndarray  # practice number from 1, 0 for none
     rating: np.ndarray  # 1..5, 0 for none
 
 
-def _hour_of_day(rng: np.random.Generator, n: int) -> np.ndarray:
+def time_of_day(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Seconds into the day (UTC) at which n residents or members are active."""
     cdf = np.cumsum(UTC_HOURS) / np.sum(UTC_HOURS)
     hour = np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), 23)
     return hour * HOUR + rng.integers(0, HOUR, n)
@@ -99,7 +119,7 @@ def _sign_ups(rng: np.random.Generator, session_start: np.ndarray) -> np.ndarray
         np.add.at(weight, np.clip(session_day - lead, 0, None), bump)
     counts = rng.multinomial(MEMBERS, weight / weight.sum())
     day = np.repeat(calendar.epoch, counts)
-    time = day * DAY + _hour_of_day(rng, MEMBERS)
+    time = day * DAY + time_of_day(rng, MEMBERS)
     return np.sort(time)
 
 
@@ -189,7 +209,7 @@ def _any_time(rng: np.random.Generator, members: Members, kind: int) -> tuple[np
     joined = members.sign_up[member]
     moment = joined + HOUR + (rng.random(len(member)) * exposure[member]).astype(np.int64)
     # Move to a typical hour of that day, unless that falls before the member joined.
-    typical = moment // DAY * DAY + _hour_of_day(rng, len(member))
+    typical = moment // DAY * DAY + time_of_day(rng, len(member))
     moment = np.where(typical > joined + 60, typical, moment)
     return np.minimum(moment, END_SECOND - 1), member
 
@@ -211,11 +231,33 @@ def draw(rng: np.random.Generator) -> tuple[Events, np.ndarray]:
     shared = _any_time(rng, members, SHARED)
     implemented = _any_time(rng, members, IMPLEMENTED)
     parts += _practices(rng, shared, implemented, members.interest)
+    # Last, so the draws above (the platform's own events) are the same with or without them.
+    parts.append(_downloads(rng, members))
 
     names = [f.name for f in fields(Events)]
     merged = {name: np.concatenate([getattr(p, name) for p in parts]) for name in names}
     order = np.lexsort((merged["member"], merged["kind"], merged["time"]))
     return Events(**{name: merged[name][order] for name in names}), members.organisation
+
+
+def _downloads(rng: np.random.Generator, members: Members) -> Events:
+    """Dataset downloads from the open-data site, mostly anonymous."""
+    calendar = days()
+    first, last = DOWNLOADS_PER_MONTH
+    per_day = first * (last / first) ** calendar.progress * 12 / 365.25
+    per_day = per_day * np.array(DOWNLOAD_WEEKDAYS)[calendar.weekday]
+    peak = np.where(np.array(DATASET_IDS) == "budget_lines", BUDGET_PEAK, 0.0)
+    rate = (np.array(DATASET_WEIGHTS)[:, None] * per_day[None, :]
+            * (1 + peak[:, None] * budget_season(calendar)[None, :]))
+    counts = rng.poisson(rate).ravel()
+    dataset, day = np.divmod(np.repeat(np.arange(counts.size), counts), len(calendar))
+    time = calendar.epoch[day] * DAY + time_of_day(rng, len(day))
+    # Signed-in downloads come from members who had joined by then, the more active the likelier.
+    joined = np.searchsorted(members.sign_up, time - 60)
+    signed_in = (rng.random(len(day)) >= ANONYMOUS_DOWNLOADS) & (joined > 0)
+    chosen = _choose(rng, np.cumsum(members.activity), len(day), limit=joined)
+    member = np.where(signed_in, chosen, -1)
+    return _events(DOWNLOAD, np.minimum(time, END_SECOND - 1), member, len(TOPICS) + dataset)
 
 
 def _ratings(rng: np.random.Generator, p: tuple[float, ...], n: int) -> np.ndarray:
@@ -256,13 +298,16 @@ def write(out_dir: Path, seed: int) -> Written:
     rng = np.random.default_rng([seed, 4])
     events, organisation = draw(rng)
     n = len(events.time)
+    signed_in = events.member >= 0
+    member = np.maximum(events.member, 0)
     columns: list[pa.Array] = [
         formats.concat("E", formats.padded(np.arange(1, n + 1), 7)),
         formats.timestamps(events.time, formats.ISO_DATE, formats.ISO_TIME, "T", "Z"),
         formats.labels(EVENT_TYPES, events.kind),
-        formats.concat("M", formats.padded(events.member + 1, 6)),
-        formats.labels(ORGANISATIONS, organisation[events.member]),
-        formats.labels(TOPICS, np.maximum(events.topic, 0), valid=events.topic >= 0),
+        _null_where(formats.concat("M", formats.padded(member + 1, 6)), ~signed_in),
+        formats.labels(ORGANISATIONS, organisation[member], valid=signed_in),
+        formats.labels((*TOPICS, *DATASET_IDS), np.maximum(events.topic, 0),
+                       valid=events.topic >= 0),
         _null_where(formats.concat("P", formats.padded(events.practice, 5)), events.practice == 0),
         _null_where(formats.text(events.rating), events.rating == 0),
     ]

@@ -74,3 +74,16 @@ def calendar_of(seconds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Year and month (1..12) of each timestamp."""
     months = (seconds // DAY).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     return months // 12 + 1970, months % 12 + 1
+
+
+def budget_season(calendar: Days, width_days: float = 5.0) -> np.ndarray:
+    """Per day, 0 to 1: interest in the budget, peaking when the council adopts it.
+
+    The council adopts the next fiscal year's budget on the third Tuesday of June.
+    """
+    nth = (calendar.day - 1) // 7
+    adoption = calendar.epoch[(calendar.month == 6) & (calendar.weekday == 1) & (nth == 2)]
+    if len(adoption) == 0:
+        return np.zeros(len(calendar))
+    distance = np.min(np.abs(calendar.epoch[:, None] - adoption[None, :]), axis=1)
+    return np.exp(-0.5 * (distance / width_days) ** 2)

@@ -7,7 +7,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Literal
 
@@ -18,6 +18,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from appdb.db import engine_for
+from config.settings import SettingsError, load_settings
 from etl.errors import SourceError
 from etl.mapping import SourceBase
 from etl.sources import (
@@ -32,11 +34,13 @@ from etl.sources import (
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 10_000  # rows fetched and appended at a time, so a large result never sits whole
+APP_DATABASE = "app"  # `url: app`: the application database (DASHBOARD_DATABASE_URL)
 
 
 class SqlSource(SourceBase):
     kind: Literal["sql"]
     # SQLAlchemy URL; ${NAME} is replaced by the environment variable NAME (keep secrets there).
+    # `app` names the application database, wherever the settings put it.
     url: str
     # The query. With a watermark, it may use :since (the newest value already loaded, or NULL).
     query: str
@@ -47,7 +51,7 @@ def extract(
     connection: duckdb.DuckDBPyConnection, name: str, source: SqlSource, since: str | None = None
 ) -> Extracted:
     """Run the query and copy its result, chunk by chunk, into the raw table."""
-    url = substitute_env(name, source.url, "url")
+    url = resolve_url(name, source.url)
     masked = _masked(url)
     engine = _engine(name, url, masked, source.timeout_seconds)
     try:
@@ -59,6 +63,25 @@ def extract(
     log.info("source %s: %d rows from %s", name, rows, masked)
     return Extracted(table=table, columns=columns, rows=rows,
                      inputs=[Input(origin=masked, sha256=sha256, rows=rows)])
+
+
+def resolve_url(name: str, url: str, environ: Mapping[str, str] | None = None) -> str:
+    """The SQLAlchemy URL a source names: `app`, or a URL with ${NAME} substituted."""
+    if url.strip() != APP_DATABASE:
+        return substitute_env(name, url, "url")
+    try:
+        database_url = load_settings(environ).database_url
+    except SettingsError as exc:
+        raise SourceError(f"source '{name}': cannot name the application database: {exc}"
+                          ) from None
+    # The app creates its tables on first use; do it here too, so a fresh install whose app has
+    # stored nothing yet (no feedback given) reads empty tables rather than failing.
+    try:
+        engine_for(database_url)
+    except SQLAlchemyError as exc:
+        raise SourceError(f"source '{name}': cannot open the application database "
+                          f"{_masked(database_url)}: {_first_line(exc)}") from None
+    return database_url
 
 
 def as_text(value: object) -> str | None:

@@ -1,0 +1,402 @@
+"""KPI detail: one page for every public KPI at /kpi/<id>, and the list of them all at /kpi.
+
+Reached from the KPI tiles, not from the main navigation (`nav=False`). A breakdown (`?by=`) is
+chosen with a select; its chart is drawn in the layout and re-drawn by one callback. An unknown
+id and an internal KPI get the same "not found" page, so the site never reveals either.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html
+
+from dashboards import context
+from dashboards.cache import snapshot_cached
+from dashboards.components.chart import (
+    PALETTE,
+    accessible_chart,
+    base_layout,
+    dict_figure,
+    target_line,
+)
+from dashboards.components.feedback import feedback_form
+from dashboards.components.filters import choice, select, url_sync
+from dashboards.components.formatting import kpi_change, kpi_value, published, status_word
+from dashboards.components.frame import page_title
+from dashboards.components.states import safe_layout
+from dashboards.kpi_download import download_path
+from kpis.read import Definition, Lineage, Point, definitions, latest_by, lineage, series, tiles
+from warehouse.manifest import Snapshot
+
+LIST_PATH = "/kpi"
+BY_ID = "kpi-by"
+BREAKDOWN_ID = "kpi-breakdown-content"
+KPI_STORE = "kpi-page-id"
+DOMAINS = (("budget", "Budget"), ("services", "Services"), ("engagement", "Community"))
+BREAKDOWN_WORDS = {"department": "Department", "district": "District", "channel": "Channel",
+                   "request_type": "Request type"}
+PERIOD_WORDS = {"month": ("Every month", "months"), "quarter": ("Every quarter", "quarters"),
+                "fiscal_year": ("Every fiscal year", "fiscal years")}
+UNIT_AXIS = {"percent": ("Per cent", ".0%"), "usd": ("US dollars", "$,.0f"),
+             "days": ("Days", ",.1f"), "hours": ("Hours", ",.1f"), "count": ("Number", ",d"),
+             "score": ("Score (1 to 5)", ".1f")}
+# The change only ever needs the breakdown's value in the URL: "" is never a value, so the
+# chosen breakdown is always written (each KPI has its own first breakdown).
+SYNC = url_sync("kpi", {"by": BY_ID}, {"by": ""})
+
+
+def _title(kpi_id: str | None = None, **_) -> str:
+    """The <title>: the KPI's own title, so tabs and bookmarks say which measure it is."""
+    if kpi_id is None:
+        return page_title("All measures")()
+    try:
+        found = _public().get(kpi_id) if isinstance(kpi_id, str) else None
+    except Exception:  # no snapshot yet, or it could not be read: the page says which
+        return page_title("KPI")()
+    return page_title(found.title if found else "KPI not found")()
+
+
+dash.register_page(__name__, path=LIST_PATH, path_template="/kpi/<kpi_id>", name="KPI",
+                   title=_title, order=90, nav=False,
+                   description="One measure: what it is, how it is computed, its history, "
+                   "its breakdowns and its data.")
+
+
+def _public() -> dict[str, Definition]:
+    _, found = snapshot_cached(definitions)()
+    return {d.id: d for d in found}
+
+
+@safe_layout
+def layout(kpi_id: str | None = None, **query) -> html.Div:
+    if kpi_id is None or kpi_id == "":
+        return kpi_list(query.get("feedback"))
+    found = _public().get(kpi_id) if isinstance(kpi_id, str) else None
+    if found is None:
+        return not_found(query.get("feedback"))
+    return kpi_page(found, query)
+
+
+# ---------------------------------------------------------------- one KPI
+
+
+def kpi_page(d: Definition, query: dict) -> html.Div:
+    snapshot, points = snapshot_cached(series)(d.id)
+    _, origin = snapshot_cached(lineage)(d.id)
+    by = _breakdown(d, query.get("by"))
+    return html.Div([
+        html.H1(d.title, id="kpi-title"),
+        html.P(d.description, className="lead", id="kpi-description"),
+        latest_section(d, points),
+        about_section(d),
+        series_chart(d, points),
+        breakdown_section(d, by),
+        values_section(d, points),
+        lineage_section(d, origin, snapshot),
+        dcc.Store(id=KPI_STORE, data=d.id),
+        SYNC,
+        feedback_form(page=f"/kpi/{d.id}", snapshot_id=snapshot.id, kpi_id=d.id,
+                      status=query.get("feedback")),
+    ])
+
+
+def _breakdown(d: Definition, value: object) -> str | None:
+    """The breakdown asked for if the KPI declares it, else its first; None if it has none."""
+    if not d.breakdowns:
+        return None
+    options = [(b, BREAKDOWN_WORDS.get(b, b)) for b in d.breakdowns]
+    return choice(value if isinstance(value, str) else None, options, d.breakdowns[0])
+
+
+def _shown(d: Definition, value: float | None) -> str:
+    return kpi_value(value, d.unit, d.decimals)
+
+
+def threshold(d: Definition, value: float) -> str:
+    """A target or threshold with no needless zeros: 90%, not 90.0%."""
+    scale = 100 if d.unit == "percent" else 1
+    places = next(p for p in range(d.decimals + 1)
+                  if round(value * scale, p) == round(value * scale, d.decimals))
+    return kpi_value(value, d.unit, places)
+
+
+def target_words(d: Definition) -> str:
+    """'Target: 90% or more; below 85% is off target, in between is near target.'"""
+    target, amber = threshold(d, d.target), threshold(d, d.amber)
+    if d.direction == "higher":
+        return (f"Target: {target} or more; below {amber} is off target, in between is near "
+                "target.")
+    return f"Target: {target} or less; above {amber} is off target, in between is near target."
+
+
+def change_words(d: Definition, point: Point, before: float | None, label: str | None
+                 ) -> str | None:
+    """'Up 2.1 points compared with Sep 2026 (better)'; None without an earlier value."""
+    change = kpi_change(point.value, before, d.unit, d.decimals)
+    if change is None or label is None:
+        return None
+    if change == "no change":
+        return f"No change compared with {label}"
+    better = (point.value > before) == (d.direction == "higher")
+    return (f"{change[0].upper()}{change[1:]} compared with {label} "
+            f"({'better' if better else 'worse'})")
+
+
+def _year_ago_label(points: list[Point], latest: Point) -> str | None:
+    start = latest.period_start
+    wanted = start.replace(year=start.year - 1)
+    return next((p.period_label for p in points if p.period_start == wanted), None)
+
+
+def latest_section(d: Definition, points: list[Point]) -> html.Section:
+    if not points:
+        body = [html.P("No value yet", className="kpi-value"),
+                html.P("This measure appears once its data has been loaded.")]
+    else:
+        latest = points[-1]
+        year_ago = _year_ago_label(points, latest)
+        changes = [change_words(d, latest, latest.previous_value, latest.previous_label),
+                   change_words(d, latest, latest.year_ago_value,
+                                year_ago and f"{year_ago}, a year before")]
+        body = [
+            html.P(_shown(d, latest.value), className="kpi-value", id="kpi-latest-value"),
+            html.P([html.Span(className=f"status-dot status-{latest.status}",
+                              **{"aria-hidden": "true"}),
+                    status_word(latest.status),
+                    html.Span(f" · {target_words(d)}", className="kpi-target")],
+                   className=f"kpi-status status-text-{latest.status}", id="kpi-latest-status"),
+            html.P(f"In {latest.period_label}", className="kpi-asof"),
+            html.Ul([html.Li(c) for c in changes if c] or [html.Li("First period published")],
+                    className="kpi-changes", id="kpi-latest-changes"),
+        ]
+    return html.Section(id="kpi-latest", className="kpi-latest",
+                        **{"aria-labelledby": "kpi-latest-title"}, children=[
+        html.H2("Latest value", id="kpi-latest-title"), *body])
+
+
+def about_section(d: Definition) -> html.Section:
+    better = "A higher value is better." if d.direction == "higher" else \
+        "A lower value is better."
+    facts = [
+        ("How it is measured", d.method),
+        ("Target", f"{target_words(d)} {better}"),
+        ("How often", f"{PERIOD_WORDS[d.period][0]}; only periods with complete data are "
+         "shown."),
+        ("Who answers for it", d.owner),
+    ]
+    return html.Section(id="kpi-about", className="kpi-about",
+                        **{"aria-labelledby": "kpi-about-title"}, children=[
+        html.H2("About this measure", id="kpi-about-title"),
+        html.Dl([part for term, text in facts for part in (html.Dt(term), html.Dd(text))],
+                className="kpi-facts"),
+    ])
+
+
+def _x(d: Definition, points: list[Point]) -> list:
+    # Fiscal years read best as their names; months and quarters on a date axis.
+    return [p.period_label if d.period == "fiscal_year" else p.period_start for p in points]
+
+
+def _figure_layout(d: Definition, x_title: str, horizontal: bool = False, **extra) -> dict:
+    value_title, value_format = UNIT_AXIS.get(d.unit, ("Value", None))
+    if horizontal:
+        figure_layout = base_layout(value_title, x_title, None, **extra)
+        figure_layout["xaxis"] |= {"tickformat": value_format, "rangemode": "tozero"}
+        figure_layout["yaxis"] |= {"autorange": "reversed", "automargin": True,
+                                   "type": "category"}
+        figure_layout["hovermode"] = "closest"
+        return figure_layout
+    figure_layout = base_layout(x_title, value_title, value_format, **extra)
+    # A line need not start at zero; small moves around the target stay visible.
+    figure_layout["yaxis"] |= {"rangemode": "normal"}
+    if d.period == "fiscal_year":
+        figure_layout["xaxis"] |= {"type": "category"}
+    else:
+        figure_layout["xaxis"] |= {"type": "date", "tickformat": "%b %Y"}
+    return figure_layout
+
+
+def series_chart(d: Definition, points: list[Point]) -> html.Section:
+    summary = ""
+    if points:
+        first, last = points[0], points[-1]
+        on_target = sum(p.status == "green" for p in points)
+        summary = (f"{d.title} went from {_shown(d, first.value)} in {first.period_label} to "
+                   f"{_shown(d, last.value)} in {last.period_label}; it was on target in "
+                   f"{on_target} of {len(points)} {PERIOD_WORDS[d.period][1]}.")
+    figure = dict_figure([{
+        "type": "scatter", "x": _x(d, points), "y": [p.value for p in points],
+        "mode": "lines+markers", "name": d.title, "line": {"color": PALETTE[0], "width": 3},
+        "customdata": [status_word(p.status) for p in points],
+        "hovertemplate": "%{y}<br>%{customdata}<extra></extra>",
+    }], _figure_layout(d, "Period"))
+    target_line(figure, d.target, f"Target {threshold(d, d.target)}")
+    return accessible_chart(
+        "kpi-series", f"{d.title} over time", summary, figure, ["Period", "Value", "Target"],
+        [(p.period_label, _shown(d, p.value), threshold(d, d.target)) for p in points])
+
+
+def breakdown_section(d: Definition, by: str | None) -> html.Section:
+    if by is None:
+        body = [html.P("This measure is published for the whole city only; it has no "
+                       "breakdown by group.", className="empty-note")]
+    else:
+        body = [
+            html.Div(className="filters", id="kpi-filters", children=[select(
+                BY_ID, "Break down by",
+                [(b, BREAKDOWN_WORDS.get(b, b)) for b in d.breakdowns], by)]),
+            html.Div(breakdown_chart(d, by), id=BREAKDOWN_ID),
+        ]
+    return html.Section(id="kpi-breakdown", className="kpi-breakdown",
+                        **{"aria-labelledby": "kpi-breakdown-title"}, children=[
+        html.H2("By group", id="kpi-breakdown-title"), *body])
+
+
+def breakdown_chart(d: Definition, by: str) -> html.Section:
+    """The latest period's value for every group of one breakdown, best first."""
+    _, groups = snapshot_cached(latest_by)(d.id, by)
+    word = BREAKDOWN_WORDS.get(by, by).lower()
+    period = groups[0].period_label if groups else ""
+    # Groups of a count or a dollar total are parts of the city's figure: no target of their own.
+    judged = any(g.status for g in groups)
+    summary = ""
+    if groups:
+        verdict = (f"{sum(g.status == 'green' for g in groups)} of {len(groups)} groups by "
+                   f"{word} were on target; " if judged else "")
+        summary = (f"In {period}, {verdict}highest first, {groups[0].breakdown_value} at "
+                   f"{_shown(d, groups[0].value)}, and last {groups[-1].breakdown_value} "
+                   f"at {_shown(d, groups[-1].value)}.") if not judged else (
+                   f"In {period}, {verdict}best was {groups[0].breakdown_value} at "
+                   f"{_shown(d, groups[0].value)}, and worst {groups[-1].breakdown_value} "
+                   f"at {_shown(d, groups[-1].value)}.")
+    figure = dict_figure([{
+        "type": "bar", "x": [g.value for g in groups], "y": [g.breakdown_value for g in groups],
+        "orientation": "h", "marker": {"color": PALETTE[0]}, "name": d.title,
+        "customdata": [status_word(g.status) if judged else "" for g in groups],
+        "hovertemplate": "%{y}: %{x}<br>%{customdata}<extra></extra>",
+    }], _figure_layout(d, BREAKDOWN_WORDS.get(by, by), horizontal=True,
+                       height=max(300, 120 + 30 * len(groups))))
+    if judged:
+        target_line(figure, d.target, f"Target {threshold(d, d.target)}", axis="x")
+    columns = [BREAKDOWN_WORDS.get(by, by), "Value"] + (["Status"] if judged else [])
+    rows = [(g.breakdown_value, _shown(d, g.value), *([status_word(g.status)] if judged else []))
+            for g in groups]
+    return accessible_chart(
+        "kpi-breakdown-chart", f"By {word}, {period}" if period else f"By {word}", summary,
+        figure, columns, rows, heading_level=3)
+
+
+@dash.callback(Output(BREAKDOWN_ID, "children"), Input(BY_ID, "value"),
+               State(KPI_STORE, "data"), prevent_initial_call=True)
+def _redraw(by: str | None, kpi_id: str | None) -> html.Div:
+    return safe_layout(_breakdown_view)(kpi_id=kpi_id, by=by)
+
+
+def _breakdown_view(kpi_id: str | None, by: str | None) -> html.Section | html.P:
+    found = _public().get(kpi_id) if isinstance(kpi_id, str) else None
+    chosen = _breakdown(found, by) if found else None
+    if chosen is None:
+        return html.P("This measure has no breakdown.", className="empty-note")
+    return breakdown_chart(found, chosen)
+
+
+def values_section(d: Definition, points: list[Point]) -> html.Section:
+    rows = [html.Tr([
+        html.Th(p.period_label, scope="row"), html.Td(_shown(d, p.value)),
+        html.Td(status_word(p.status)),
+        html.Td(kpi_change(p.value, p.previous_value, d.unit, d.decimals) or "–"),
+    ]) for p in reversed(points)]
+    table = html.Div(className="table-responsive", children=html.Table(
+        className="table table-sm data-table", id="kpi-values-table", children=[
+            html.Caption(f"{d.title}, city-wide, newest first"),
+            html.Thead(html.Tr([html.Th(c, scope="col") for c in
+                                ("Period", "Value", "Status", "Change on previous period")])),
+            html.Tbody(rows),
+        ])) if points else html.P("No values yet.", className="empty-note")
+    return html.Section(id="kpi-values", className="kpi-values",
+                        **{"aria-labelledby": "kpi-values-title"}, children=[
+        html.H2("Every value", id="kpi-values-title"),
+        html.P(html.A("Download the series (CSV)", href=download_path(d.id), id="kpi-download",
+                      className="kpi-download"), className="kpi-download-line"),
+        html.P("The file holds every value, city-wide and for every group, with its status, "
+               "target and earlier values.", className="kpi-download-hint"),
+        table,
+    ])
+
+
+def lineage_section(d: Definition, origin: Lineage | None, snapshot: Snapshot) -> html.Section:
+    facts = [("Catalogue version", d.catalogue_version),
+             ("Data version", f"Snapshot {snapshot.id}, published "
+              f"{published(snapshot.published_at)}")]
+    if origin is not None:
+        facts += [
+            ("Computed", origin.computed_at),
+            ("Data loads (ETL runs)", ", ".join(origin.run_ids) or "None recorded"),
+            ("Tables read", ", ".join(origin.tables) or "None"),
+        ]
+        if origin.note:
+            facts.append(("Note", origin.note))
+    query = origin.query if origin is not None else d.query
+    return html.Section(id="kpi-lineage", className="kpi-lineage",
+                        **{"aria-labelledby": "kpi-lineage-title"}, children=[
+        html.H2("Where these figures come from", id="kpi-lineage-title"),
+        html.Dl([part for term, text in facts for part in (html.Dt(term), html.Dd(text))],
+                className="kpi-facts"),
+        html.H3("The query", id="kpi-query-title"),
+        html.P(f"In words: {d.method}"),
+        html.P("In SQL, as run on the data version above (\u201c{by}\u201d stands for the "
+               "group column of a breakdown, or nothing for the whole city):"
+               if "{by}" in query else "In SQL, as run on the data version above:"),
+        html.Pre(html.Code(query), className="kpi-query", id="kpi-query"),
+    ])
+
+
+# ---------------------------------------------------------------- not found, and the list
+
+
+def not_found(status: str | None) -> html.Div:
+    snapshot = context.reader().snapshot()
+    return html.Div(id="kpi-not-found", children=[
+        html.H1("KPI not found"),
+        html.P("There is no published measure at this address. It may have been renamed or "
+               "removed, or the address may be mistyped.", className="lead"),
+        html.P(dcc.Link("See the list of all measures", href=LIST_PATH, id="kpi-list-link")),
+        feedback_form(page=LIST_PATH, snapshot_id=snapshot.id if snapshot else None,
+                      status=status),
+    ])
+
+
+def kpi_list(status: str | None) -> html.Div:
+    snapshot, all_tiles = snapshot_cached(tiles)()
+    sections = []
+    for key, name in DOMAINS:
+        items = [html.Li([
+            dcc.Link(t.definition.title, href=f"/kpi/{t.definition.id}"),
+            f": {_shown(t.definition, t.latest.value)}, {status_word(t.latest.status).lower()}"
+            f" ({t.latest.period_label})" if t.latest else ": no value yet",
+        ]) for t in all_tiles if t.definition.domain == key]
+        if items:
+            sections.append(html.Section(id=f"kpi-list-{key}", className="kpi-list-domain",
+                                         **{"aria-labelledby": f"kpi-list-{key}-title"},
+                                         children=[html.H2(name, id=f"kpi-list-{key}-title"),
+                                                   html.Ul(items, className="kpi-list")]))
+    return html.Div(id="kpi-list", children=[
+        html.H1("All measures"),
+        html.P("Every measure the city publishes, with its latest value. Select one to see how "
+               "it is computed, its history, its breakdowns and its data.", className="lead"),
+        *(sections or [html.P("No measures have been published yet.")]),
+        _callback_targets(),
+        feedback_form(page=LIST_PATH, snapshot_id=snapshot.id, status=status),
+    ])
+
+
+def _callback_targets() -> html.Div:
+    """The ids the KPI page's callbacks use, hidden and empty.
+
+    Dash checks every callback against the layouts its pages give with no arguments, and with
+    no id this page gives the list: without these it would report them missing."""
+    return html.Div(hidden=True, children=[
+        dbc.Select(id=BY_ID, options=[]), html.Div(id=BREAKDOWN_ID), dcc.Store(id=KPI_STORE),
+        SYNC,
+    ])
