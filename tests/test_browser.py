@@ -1,4 +1,4 @@
-"""The home page in a real Chromium: the warehouse's numbers, no errors, keyboard and phone."""
+"""The home page in a real Chromium: real numbers, no errors, keyboard, phone, axe, its files."""
 
 import time
 
