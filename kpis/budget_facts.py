@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse.connect import has_table
+
 NO_PROGRAM = "Not assigned to a program"  # budget lines without a program
 
 
@@ -85,8 +87,3 @@ def totals_by_year(cursor: duckdb.DuckDBPyConnection,
             for year, adopted, revised, actual in rows]
 
 
-def has_table(cursor: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether a source has loaded the domain table (a city may load only some domains)."""
-    return bool(cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
-                               "AND schema_name = 'main' AND NOT temporary",
-                               [table]).fetchone()[0])

@@ -16,6 +16,7 @@ import duckdb
 from etl.domains import all_domains
 from etl.errors import EtlError
 from kpis.catalogue import Catalogue, Kpi
+from warehouse.connect import has_table
 
 log = logging.getLogger(__name__)
 
@@ -244,16 +245,10 @@ def _insert_lineage(connection: duckdb.DuckDBPyConnection, catalogue: Catalogue,
     run_ids = [run_id for (run_id,) in connection.execute("""
         SELECT DISTINCT max(run_id) FROM meta.source_loads
         WHERE list_contains(?, table_name) GROUP BY source ORDER BY 1
-    """, [tables]).fetchall()] if _has_source_loads(connection) else []
+    """, [tables]).fetchall()] if has_table(connection, "source_loads", schema="meta") else []
     connection.execute("INSERT INTO kpi.lineage VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?)",
                        [kpi.id, catalogue.version, snapshot_id, kpi.query.strip(), tables,
                         run_ids, rows, note])
-
-
-def _has_source_loads(connection: duckdb.DuckDBPyConnection) -> bool:
-    return bool(connection.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
-        "AND table_name = 'source_loads'").fetchone()[0])
 
 
 def _first_line(exc: Exception) -> str:

@@ -12,6 +12,8 @@ from datetime import date
 
 import duckdb
 
+from warehouse.connect import has_table
+
 # A monthly average of fewer scores than this is not shown: a handful of members' answers
 # would be close to personal, and too few to mean much.
 MIN_SCORES = 10
@@ -69,13 +71,8 @@ def engagement_facts(cursor: duckdb.DuckDBPyConnection) -> EngagementFacts:
     )
 
 
-def _has_table(cursor: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
-                               "AND table_name = ?", [table]).fetchone()[0])
-
-
 def _activity(cursor: duckdb.DuckDBPyConnection) -> list[tuple]:
-    if not _has_table(cursor, "engagement_events"):
+    if not has_table(cursor, "engagement_events"):
         return []
     return cursor.execute(f"""
         WITH monthly AS (
@@ -104,7 +101,7 @@ def _activity(cursor: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def _feedback(cursor: duckdb.DuckDBPyConnection) -> list[tuple]:
-    if not _has_table(cursor, "citizen_feedback"):
+    if not has_table(cursor, "citizen_feedback"):
         return []
     return cursor.execute("""
         WITH monthly AS (

@@ -7,10 +7,13 @@ no `kpi` schema: it reads as an empty catalogue.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+
+from warehouse.connect import has_table
 
 SPARK_PERIODS = 12  # periods a tile's sparkline shows
 
@@ -77,8 +80,7 @@ class CityScore:
 
 
 def has_kpis(cursor: duckdb.DuckDBPyConnection) -> bool:
-    return bool(cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'kpi' "
-                               "AND table_name = 'series'").fetchone()[0])
+    return has_table(cursor, "series", schema="kpi")
 
 
 _DEFINITION = ("kpi_id, title, description, method, domain, unit, decimals, direction, target, "
@@ -147,6 +149,12 @@ def latest_by(cursor: duckdb.DuckDBPyConnection, kpi_id: str, breakdown: str) ->
                  breakdown_value
     """, [kpi_id, breakdown, kpi_id, breakdown]).fetchall()
     return [_point(row) for row in rows]
+
+
+def judged(points: Iterable[Point]) -> bool:
+    """Whether the values are held to the KPI's target: a group's share of a count or a dollar
+    total is not (compute leaves its status empty)."""
+    return any(p.status for p in points)
 
 
 def lineage(cursor: duckdb.DuckDBPyConnection, kpi_id: str) -> Lineage | None:

@@ -13,8 +13,8 @@ from datetime import date, datetime
 import duckdb
 
 from kpis import read
-from kpis.budget_facts import has_table
 from kpis.read import Definition, Point
+from warehouse.connect import has_table
 
 # The service_requests columns a page may break volumes down by (never user text in SQL).
 REQUEST_BREAKDOWNS = ("department", "district", "channel", "request_type")

@@ -15,3 +15,11 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
 def open_read_write(path: Path) -> duckdb.DuckDBPyConnection:
     """Open a staging snapshot that only the ETL process holding the warehouse lock writes."""
     return duckdb.connect(str(path))
+
+
+def has_table(connection: duckdb.DuckDBPyConnection, table: str, schema: str = "main") -> bool:
+    """Whether the snapshot holds the table (a city may load only some domains, and a snapshot
+    published by an older version lacks the schemas added since)."""
+    return bool(connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
+        "AND NOT temporary", [schema, table]).fetchone()[0])

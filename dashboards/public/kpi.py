@@ -26,7 +26,17 @@ from dashboards.components.formatting import kpi_change, kpi_value, published, s
 from dashboards.components.frame import page_title
 from dashboards.components.states import safe_layout
 from dashboards.kpi_download import download_path
-from kpis.read import Definition, Lineage, Point, definitions, latest_by, lineage, series, tiles
+from kpis.read import (
+    Definition,
+    Lineage,
+    Point,
+    definitions,
+    judged,
+    latest_by,
+    lineage,
+    series,
+    tiles,
+)
 from warehouse.manifest import Snapshot
 
 LIST_PATH = "/kpi"
@@ -258,29 +268,30 @@ def breakdown_chart(d: Definition, by: str) -> html.Section:
     _, groups = snapshot_cached(latest_by)(d.id, by)
     word = BREAKDOWN_WORDS.get(by, by).lower()
     period = groups[0].period_label if groups else ""
-    # Groups of a count or a dollar total are parts of the city's figure: no target of their own.
-    judged = any(g.status for g in groups)
+    held = judged(groups)  # groups of a count or a dollar total have no target of their own
     summary = ""
     if groups:
-        verdict = (f"{sum(g.status == 'green' for g in groups)} of {len(groups)} groups by "
-                   f"{word} were on target; " if judged else "")
-        summary = (f"In {period}, {verdict}highest first, {groups[0].breakdown_value} at "
-                   f"{_shown(d, groups[0].value)}, and last {groups[-1].breakdown_value} "
-                   f"at {_shown(d, groups[-1].value)}.") if not judged else (
-                   f"In {period}, {verdict}best was {groups[0].breakdown_value} at "
-                   f"{_shown(d, groups[0].value)}, and worst {groups[-1].breakdown_value} "
-                   f"at {_shown(d, groups[-1].value)}.")
+        first, last = groups[0], groups[-1]
+        if held:
+            on = sum(g.status == "green" for g in groups)
+            ranking = (f"{on} of {len(groups)} groups by {word} were on target; best was "
+                       f"{first.breakdown_value}")
+        else:
+            ranking = f"highest first, {first.breakdown_value}"
+        summary = (f"In {period}, {ranking} at {_shown(d, first.value)}, and "
+                   f"{'worst' if held else 'last'} {last.breakdown_value} at "
+                   f"{_shown(d, last.value)}.")
     figure = dict_figure([{
         "type": "bar", "x": [g.value for g in groups], "y": [g.breakdown_value for g in groups],
         "orientation": "h", "marker": {"color": PALETTE[0]}, "name": d.title,
-        "customdata": [status_word(g.status) if judged else "" for g in groups],
+        "customdata": [status_word(g.status) if held else "" for g in groups],
         "hovertemplate": "%{y}: %{x}<br>%{customdata}<extra></extra>",
     }], _figure_layout(d, BREAKDOWN_WORDS.get(by, by), horizontal=True,
                        height=max(300, 120 + 30 * len(groups))))
-    if judged:
+    if held:
         target_line(figure, d.target, f"Target {threshold(d, d.target)}", axis="x")
-    columns = [BREAKDOWN_WORDS.get(by, by), "Value"] + (["Status"] if judged else [])
-    rows = [(g.breakdown_value, _shown(d, g.value), *([status_word(g.status)] if judged else []))
+    columns = [BREAKDOWN_WORDS.get(by, by), "Value"] + (["Status"] if held else [])
+    rows = [(g.breakdown_value, _shown(d, g.value), *([status_word(g.status)] if held else []))
             for g in groups]
     return accessible_chart(
         "kpi-breakdown-chart", f"By {word}, {period}" if period else f"By {word}", summary,

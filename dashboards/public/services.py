@@ -31,7 +31,7 @@ from dashboards.components.frame import page_title
 from dashboards.components.kpi_tile import kpi_tile
 from dashboards.components.states import safe_layout
 from kpis import read, service_facts
-from kpis.read import Definition, Point
+from kpis.read import Definition, Point, judged
 from kpis.service_facts import PERMIT_BREAKDOWNS, KpiPanel, MonthlyCount, MonthlyPermits
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,6 @@ REQUEST_KPIS = ("median_days_to_close", "on_time_rate", "backlog", "digital_take
 PERMIT_DAYS = "permit_processing_days"
 TILES = (*REQUEST_KPIS, PERMIT_DAYS)
 NOT_RECORDED = "Not recorded"
-ADDITIVE = ("count", "usd")  # units whose groups add up to the city's figure
 CHANNEL_COLOURS = {"Online": PALETTE[0], "Phone": PALETTE[1], "In person": PALETTE[2]}
 
 dash.register_page(
@@ -336,7 +335,7 @@ def latest_line(d: Definition, point: Point, member: str | None) -> html.P:
     head = [html.Span(f"{point.period_label}, {member or 'whole city'}: ",
                       className="services-latest-when"),
             html.Strong(kpi_value(point.value, d.unit, d.decimals))]
-    if not judged(d, member):
+    if not judged([point]):
         return html.P(className="services-latest", children=[
             *head, f" (the target of {kpi_value(d.target, d.unit, d.decimals)} is for the "
                    "whole city)"])
@@ -352,12 +351,6 @@ def latest_line(d: Definition, point: Point, member: str | None) -> html.P:
     ])
 
 
-def judged(d: Definition, member: str | None) -> bool:
-    """Whether a value is fairly held to the target: a count or amount of one group is only
-    a part of the city's, so the city's target says nothing about it."""
-    return member is None or d.unit not in ADDITIVE
-
-
 def trend_chart(chart_id: str, d: Definition, points: list[Point],
                 member: str | None) -> html.Section:
     who = member or "whole city"
@@ -371,7 +364,7 @@ def trend_chart(chart_id: str, d: Definition, points: list[Point],
         "customdata": [f"{kpi_value(p.value, d.unit, d.decimals)} ({status_word(p.status)})"
                        for p in points],
         "hovertemplate": "%{x|%b %Y}: %{customdata}<extra></extra>"}], layout)
-    fair = judged(d, member)
+    fair = judged(points)
     if fair:
         target_line(figure, d.target, f"Target {kpi_value(d.target, d.unit, d.decimals)}")
     summary = ""
@@ -392,7 +385,7 @@ def trend_chart(chart_id: str, d: Definition, points: list[Point],
 def latest_by_chart(chart_id: str, d: Definition, groups: tuple[Point, ...],
                     chosen: Choice) -> html.Section:
     latest_start = max((p.period_start for p in groups), default=None)
-    fair = d.unit not in ADDITIVE  # a group's count is a part of the city's: no target
+    fair = judged(groups)  # a group's count is a part of the city's: no target
     latest = sorted((p for p in groups if p.period_start == latest_start),
                     key=lambda p: (-p.value if d.direction == "higher" or not fair
                                    else p.value, p.breakdown_value))
