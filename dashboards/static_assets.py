@@ -2,9 +2,10 @@
 
 Measured in bench/README.md ("Page speed"). What `tune_static_assets(app)` changes:
 
-- plotly.js: dcc.Graph loads it the first time a page draws a graph, from a fixed URL (Dash's
-  4.8 MB full bundle). That URL serves assets/vendor/plotly/ instead: bar, pie, scatter (lines)
-  and treemap only, 1.26 MB. A figure with another trace type draws nothing for that trace:
+- plotly.js: assets/charts.js loads it the first time a chart comes into view, from the URL in
+  the page's `<meta name="plotly-src">`: assets/vendor/plotly/, bar, pie, scatter (lines) and
+  treemap only, 1.26 MB (Dash's full bundle: 4.8 MB), cached for a year. dcc.Graph's own fixed
+  URL serves the same file. A figure with another trace type draws nothing for that trace:
   rebuild the bundle with it (assets/vendor/build.sh, TRACES=...).
 - @babel/polyfill (99 kB, the first script of every page, about 150 ms of main thread on a
   laptop, 600 ms on Lighthouse's phone) is for browsers older than Dash supports; the only
@@ -53,26 +54,32 @@ RENDERER = re.compile(r"var renderer = (new DashRenderer\(.*?\));", re.DOTALL)
 def tune_static_assets(app: Dash) -> None:
     """Make a Dash app's JavaScript smaller, cached, compressed once and loaded in parallel."""
     routes = app.config.routes_pathname_prefix
-    _serve_small_plotly(app.server, routes)
-    _rewrite_index(app, app.config.requests_pathname_prefix)
+    prefix = app.config.requests_pathname_prefix
+    small = _serve_small_plotly(app.server, routes)
+    plotly_src = (f"{prefix}assets/vendor/plotly/{PLOTLY_BUNDLE.name}"
+                  f"?m={PLOTLY_BUNDLE.stat().st_mtime}") if small else prefix + PLOTLY_PATH
+    _rewrite_index(app, prefix, plotly_src)
     app.server.after_request(StaticResponses(routes))
 
 
-def _serve_small_plotly(server: Flask, routes: str) -> None:
+def _serve_small_plotly(server: Flask, routes: str) -> bool:
+    """Serve the small bundle at dcc.Graph's URL; False when it does not match plotly.py."""
     from plotly.offline import get_plotlyjs_version
 
     if get_plotlyjs_version() != PLOTLY_JS_VERSION:
         log.warning("plotly.js %s is installed but the vendored bundle is %s: serving the full "
                     "plotly.js until assets/vendor/build.sh is run for the new version",
                     get_plotlyjs_version(), PLOTLY_JS_VERSION)
-        return
+        return False
     # A rule without variables wins over Dash's component-suites rule for the same URL.
     server.add_url_rule(routes + PLOTLY_PATH, endpoint=f"{routes}small_plotly_js",
                         view_func=lambda: send_file(PLOTLY_BUNDLE, mimetype="text/javascript"))
+    return True
 
 
-def _rewrite_index(app: Dash, prefix: str) -> None:
-    """Wrap app.interpolate_index: swap the polyfill, defer scripts, preload Dash's JSON."""
+def _rewrite_index(app: Dash, prefix: str, plotly_src: str) -> None:
+    """Wrap app.interpolate_index: swap the polyfill, defer scripts, preload Dash's JSON, say
+    where plotly.js is."""
     interpolate = app.interpolate_index
     regenerator = (f"{prefix}assets/vendor/regenerator-runtime/{REGENERATOR.name}"
                    f"?m={REGENERATOR.stat().st_mtime}")
@@ -90,6 +97,7 @@ def _rewrite_index(app: Dash, prefix: str) -> None:
             kwargs["renderer"] = renderer
         kwargs["scripts"] = scripts
         kwargs["css"] = preload + kwargs["css"]
+        kwargs["metas"] += f'<meta name="plotly-src" content="{plotly_src}">'
         return interpolate(**kwargs)
 
     app.interpolate_index = interpolate_index

@@ -33,14 +33,16 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def chromium_page(width: int = 1200, height: int = 900) -> Iterator:
+def chromium_page(width: int = 1200, height: int = 900, java_script_enabled: bool = True
+                  ) -> Iterator:
     from playwright.sync_api import sync_playwright
 
     require_chromium()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
+            page = browser.new_page(viewport={"width": width, "height": height},
+                                    java_script_enabled=java_script_enabled)
             problems: list[str] = []
             page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
                     if m.type == "error" else None)
@@ -51,6 +53,17 @@ def chromium_page(width: int = 1200, height: int = 900) -> Iterator:
             yield page
         finally:
             browser.close()
+
+
+def open_live(page, url: str) -> None:
+    """Go to url and wait until React's copy of the page has replaced the server's preview
+    (dashboards/prerender.py), so what the test touches is the page that stays."""
+    page.goto(url)
+    page.wait_for_function(PREVIEW_GONE)
+
+
+# True once assets/preview.js has removed the preview.
+PREVIEW_GONE = "() => !document.getElementById('page-preview')"
 
 
 def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:

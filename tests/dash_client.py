@@ -8,6 +8,7 @@ callback of a changed select. The answers are component trees as JSON: {"type", 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,8 +78,8 @@ def run_callback(server: ServerProcess, output: str, inputs: dict[str, Any],
 
 
 def text(tree: Tree) -> str:
-    """Every piece of text a visitor reads in a layout (the children, not the figures),
-    space-separated."""
+    """Every piece of text a visitor reads in a layout (the children and the chart data tables
+    a visitor opens, not the figures), space-separated."""
     if tree is None or isinstance(tree, bool):
         return ""
     if isinstance(tree, str | int | float):
@@ -86,8 +87,24 @@ def text(tree: Tree) -> str:
     if isinstance(tree, list):
         return " ".join(text(child) for child in tree)
     if isinstance(tree, dict):
-        return text(tree.get("props", {}).get("children"))
+        props = tree.get("props", {})
+        table = chart_table(tree)
+        opened = "" if table is None else " ".join(
+            [table["caption"], *table["columns"], *(str(v) for row in table["rows"] for v in row)])
+        return " ".join(part for part in (text(props.get("children")), opened) if part)
     return ""
+
+
+def chart_table(component: Tree) -> dict | None:
+    """A chart's "Show the data" table ({caption, columns, rows}) if component carries one:
+    assets/charts.js builds it in the browser from this attribute."""
+    spec = component.get("props", {}).get("data-table") if isinstance(component, dict) else None
+    return None if spec is None else json.loads(spec)
+
+
+def figure(tree: Tree, graph_id: str) -> dict:
+    """The plotly.js figure ({data, layout, config}) of the chart graph with this id."""
+    return json.loads(find(tree, graph_id)["props"]["data-figure"])
 
 
 def find(tree: Tree, component_id: str) -> Tree | None:
@@ -125,11 +142,14 @@ def ids(tree: Tree) -> set[str]:
 
 
 def table_rows(tree: Tree) -> list[list[str]]:
-    """The rows of the first table body inside tree, as lists of cell texts."""
+    """The rows of the first table body (or chart data table) inside tree, as lists of cell
+    texts."""
     if isinstance(tree, list):
         return next((rows for child in tree if (rows := table_rows(child))), [])
     if not isinstance(tree, dict):
         return []
+    if (table := chart_table(tree)) is not None:
+        return [[str(value) for value in row] for row in table["rows"]]
     if tree.get("type") == "Tbody":
         rows = tree["props"]["children"]
         return [[text(cell) for cell in row["props"]["children"]] for row in rows]

@@ -7,7 +7,7 @@ import pytest
 from dashboards.components.formatting import count, money
 from dashboards.static_assets import PLOTLY_JS_VERSION, PLOTLY_PATH
 from tests import expected
-from tests.browser import axe_violations, chromium_page
+from tests.browser import axe_violations, chromium_page, open_live
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def test_the_home_page_shows_real_numbers_with_no_errors(app_server, published, 
     status = published.status()
     year, budget = expected.budget_total(published.sample_dir)
     with chromium_page(width=width) as page:
-        page.goto(app_server.url + "/")
+        open_live(page, app_server.url + "/")
         page.wait_for_selector("#figure-budget_total .figure-value")
         assert page.inner_text("#figure-budget_total .figure-value") == money(float(budget))
         assert f"fiscal year {year}" in page.inner_text("#figure-budget_total")
@@ -34,7 +34,7 @@ def test_the_home_page_shows_real_numbers_with_no_errors(app_server, published, 
 
 def test_the_first_tab_reaches_a_skip_link_to_the_content(app_server):
     with chromium_page() as page:
-        page.goto(app_server.url + "/")
+        open_live(page, app_server.url + "/")
         page.wait_for_selector("#figure-budget_total")
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
@@ -45,7 +45,7 @@ def test_the_first_tab_reaches_a_skip_link_to_the_content(app_server):
 @pytest.mark.parametrize("width", [1200, 375])
 def test_axe_finds_no_serious_accessibility_problem_on_the_home_page(app_server, width):
     with chromium_page(width=width) as page:
-        page.goto(app_server.url + "/")
+        open_live(page, app_server.url + "/")
         page.wait_for_selector("#figure-budget_total .figure-value")
         assert axe_violations(page) == []
 
@@ -54,7 +54,7 @@ def test_static_files_are_cached_for_a_year_and_the_page_and_its_data_are_not(ap
     with chromium_page() as page:
         responses = []
         page.on("response", lambda response: responses.append(response))
-        page.goto(app_server.url + "/")
+        open_live(page, app_server.url + "/")
         page.wait_for_selector("#figure-budget_total .figure-value")
         static = [r for r in responses
                   if "/_dash-component-suites/" in r.url or "/assets/" in r.url]
@@ -72,7 +72,7 @@ def test_static_files_are_cached_for_a_year_and_the_page_and_its_data_are_not(ap
 
 def test_graphs_get_the_small_plotly_bundle_and_it_draws_every_trace_type_it_holds(app_server):
     with chromium_page() as page:
-        page.goto(app_server.url + "/")
+        open_live(page, app_server.url + "/")
         page.wait_for_selector("#figure-budget_total .figure-value")
         # The URL dcc.Graph loads plotly.js from, the first time a page draws a graph.
         page.add_script_tag(url=f"{app_server.url}/{PLOTLY_PATH}")
@@ -101,7 +101,7 @@ def test_graphs_get_the_small_plotly_bundle_and_it_draws_every_trace_type_it_hol
 
 def test_static_files_are_served_compressed_at_the_smallest_setting_once_ready(app_server):
     with chromium_page() as page:
-        page.goto(app_server.url + "/")
+        open_live(page, app_server.url + "/")
         page.wait_for_selector("#figure-budget_total .figure-value")
         script = page.evaluate("[...document.scripts].map(s => s.src)"
                                ".find(src => src.includes('dash_core_components.v'))")

@@ -14,18 +14,21 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+import requests
 
 from dashboards.components.formatting import kpi_value
-from tests.browser import axe_violations, chromium_page
+from tests.browser import PREVIEW_GONE, axe_violations, chromium_page, open_live
 from tests.helpers import query
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = (1200, 375)  # a desktop window and a small phone
 
-# Every chart on the page has been drawn by Plotly (it loads asynchronously after the layout).
-CHARTS_DRAWN = ("() => [...document.querySelectorAll('.chart-graph')]"
-                ".every(graph => graph.querySelector('.main-svg'))")
+# Every chart on the page has been drawn by Plotly: assets/charts.js draws a chart when it
+# comes into view, so the first one not drawn yet is scrolled to, until none is left.
+CHARTS_DRAWN = ("() => { const waiting = [...document.querySelectorAll('.chart-graph')]"
+                ".filter(graph => !graph.querySelector('.main-svg')); "
+                "if (waiting.length) waiting[0].scrollIntoView(); return !waiting.length; }")
 # What a filter re-renders, as a reader gets it: headings, chart summaries, data tables.
 VIEW_TEXT = ("root => [...root.querySelectorAll('h2, h3, .chart-summary, table')]"
              ".map(e => e.textContent.trim()).join('\\n')")
@@ -54,11 +57,13 @@ PAGES = {
 
 
 def open_page(page, url: str, content: str) -> None:
-    """Go to url and wait for its H1, its main content and every one of its charts."""
-    page.goto(url)
+    """Go to url and wait for React's copy of the page (the server's preview gone), every one of
+    its charts (scrolling to each) and its main content; then back to the top."""
+    open_live(page, url)
     page.wait_for_selector("main h1")
-    page.wait_for_selector(content)
     page.wait_for_function(CHARTS_DRAWN)
+    page.wait_for_selector(content)
+    page.evaluate("window.scrollTo(0, 0)")
 
 
 def fresh_page(page):
@@ -217,6 +222,132 @@ def test_back_after_a_filter_change_brings_the_earlier_view_back(site, name):
         assert page.evaluate("location.search") == changed.search
         assert page.input_value(f"#{f.select}") == changed.old, "Back did not restore the select"
         assert view_text(page, f.view) == changed.before, "Back did not restore the charts"
+        assert page.problems == []
+
+
+# ---------------------------------------------------------------- the server's preview
+
+# What a reader sees of an element tree, element by element: tag, id, classes, link, inline
+# style and text (not the chart drawings, which are drawn into the live copy only, nor the
+# class plotly.js adds to a chart it drew).
+SEEN = """root => { const seen = []; const walk = (element) => {
+    for (const node of element.childNodes) {
+        if (node.nodeType === Node.TEXT_NODE) {
+            if (node.textContent.trim()) seen.push('text: ' + node.textContent.trim());
+        } else if (node.nodeType === Node.ELEMENT_NODE) {
+            const style = (node.getAttribute('style') || '').replace(/;\\s*$/, '');
+            const classes = node.className.replace(' js-plotly-plot', '');  // plotly's own
+            seen.push([node.tagName, node.id, classes, node.getAttribute('href') || '', style]
+                      .join(' | '));
+            if (!node.classList.contains('chart-graph')) walk(node);
+        }
+    } }; walk(root); return seen; }"""
+
+
+@pytest.mark.parametrize("name", ["home", "budget", "services", "engagement", "kpi",
+                                  "kpi-internal"])
+def test_the_servers_preview_is_the_page_react_draws_and_gives_way_to_it(site, name):
+    _, server = site
+    shown = PAGES[name]
+    raw = requests.get(server.url + shown.path, timeout=60).text
+    with chromium_page() as page:
+        open_page(page, server.url + shown.path, shown.content)
+        assert page.query_selector("#page-preview") is None
+        live = page.eval_on_selector("#react-entry-point > div", SEEN)
+        preview = page.evaluate(
+            f"raw => ({SEEN})(new DOMParser().parseFromString(raw, 'text/html')"
+            ".querySelector('#page-preview > div'))", raw)
+        assert preview == live
+        assert page.problems == []
+
+
+def test_what_a_reader_did_in_the_preview_is_kept_when_react_takes_over(site):
+    _, server = site
+    with chromium_page(width=375) as page:
+        held, released = [], []  # the page's callbacks wait until the reader has acted
+
+        def hold(route) -> None:
+            route.continue_() if released else held.append(route)
+
+        page.route("**/_dash-update-component**", hold)
+        page.goto(server.url + "/budget")
+        while not held:
+            page.wait_for_timeout(50)
+        assert page.is_visible("#page-preview")
+        years = page.eval_on_selector_all("#page-preview #budget-fy option:not([disabled])",
+                                          "options => options.map(o => o.value)")
+        page.select_option("#page-preview #budget-fy", years[1])
+        page.fill("#page-preview #feedback-comment", "Typed before the page was ready")
+        page.focus("#page-preview #feedback-comment")
+        released.append(True)
+        for route in held:
+            route.continue_()
+
+        page.wait_for_function(PREVIEW_GONE)
+        page.wait_for_function("year => document.querySelector('#budget-view').textContent"
+                               ".includes(`FY${year} at a glance`)", arg=years[1])
+        assert page.input_value("#budget-fy") == years[1]
+        assert page.evaluate("location.search") == f"?fy={years[1]}"
+        assert page.input_value("#feedback-comment") == "Typed before the page was ready"
+        assert page.evaluate("document.activeElement.id") == "feedback-comment"
+        assert page.problems == []
+
+
+def test_without_javascript_a_reader_still_gets_the_page(site):
+    _, server = site
+    with chromium_page(java_script_enabled=False) as page:
+        page.goto(server.url + "/budget?fy=2025")
+        assert page.inner_text("main h1") == "Budget"
+        assert "FY2025 at a glance" in page.inner_text("main")
+        assert page.input_value("#budget-fy") == "2025"
+        assert page.is_visible("#page-preview")
+
+
+# ---------------------------------------------------------------- charts and their tables
+
+TABLE_ROWS = ("details => [...details.querySelectorAll('tbody tr')]"
+              ".map(row => [...row.cells].map(cell => cell.textContent))")
+DATA_ROWS = "details => JSON.parse(details.dataset.table).rows.map(row => row.map(String))"
+CHART_DRAWN = "graph => graph.querySelector('.main-svg') !== null"
+
+
+def test_charts_below_the_fold_are_drawn_when_scrolled_to_and_tables_built_when_opened(site):
+    _, server = site
+    with chromium_page(width=375) as page:
+        open_live(page, server.url + "/services")
+        first = page.wait_for_selector("#services-volume-graph")
+        first.scroll_into_view_if_needed()
+        page.wait_for_function(CHART_DRAWN, arg=first)
+        last = page.query_selector_all(".chart-graph")[-1]
+        assert not last.evaluate(CHART_DRAWN), "a chart far below the fold was drawn at once"
+        assert page.query_selector(".chart-data table") is None
+        last.scroll_into_view_if_needed()
+        page.wait_for_function(CHART_DRAWN, arg=last)
+        assert last.evaluate("graph => graph.getBoundingClientRect().height") == pytest.approx(
+            float(last.evaluate("graph => parseFloat(graph.style.height)")), abs=1)
+
+        # "Show the data": the numbers plotted, as a table with a caption and headers.
+        details = page.query_selector("#services-volume-data")
+        details.query_selector("summary").click()
+        page.wait_for_selector("#services-volume-data table")
+        rows = details.evaluate(TABLE_ROWS)
+        assert rows and rows == details.evaluate(DATA_ROWS)
+        assert details.evaluate("d => d.querySelector('caption').textContent") == \
+            page.inner_text("#services-volume-title") + ": the values plotted"
+        assert details.evaluate("d => [...d.querySelectorAll('tbody tr > :first-child')]"
+                                ".every(cell => cell.tagName === 'TH' && cell.scope === 'row')")
+
+        # A filter change re-draws the chart and rebuilds the open table with the new numbers.
+        figure = page.eval_on_selector("#services-volume-graph", "g => g.dataset.figure")
+        page.select_option("#services-period", "all")
+        page.wait_for_function("old => document.querySelector('#services-volume-graph')"
+                               ".dataset.drawn !== old", arg=figure)
+        page.wait_for_function(f"() => {{ const d = document.querySelector("
+                               f"'#services-volume-data'); return d.open && "
+                               f"JSON.stringify(({TABLE_ROWS})(d)) === "
+                               f"JSON.stringify(({DATA_ROWS})(d)); }}")
+        details = page.query_selector("#services-volume-data")
+        assert len(details.evaluate(TABLE_ROWS)) > len(rows)
         assert page.problems == []
 
 

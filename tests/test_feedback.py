@@ -19,7 +19,7 @@ from appdb.feedback import EMPTY, INVALID, TOO_LONG, FeedbackRefused, check_subm
 from appdb.models import Feedback
 from config.settings import SECRET_KEY_FILE, SettingsError, load_settings, secret_key
 from dashboards.feedback_route import return_path
-from tests.browser import chromium_page
+from tests.browser import chromium_page, open_live
 from tests.helpers import ServerProcess, Workspace, free_port, write_sources
 
 KPI_PAGE = "/kpi/requests_closed"  # any page path: the endpoint stores what the form names
@@ -241,7 +241,7 @@ def test_an_empty_form_is_refused_and_says_what_to_do(server, site):
 def test_a_visitor_sends_feedback_by_keyboard_and_is_thanked(server, site):
     before = last_id(site)
     with chromium_page(width=375) as page:
-        page.goto(server.url + "/")
+        open_live(page, server.url + "/")
         page.wait_for_selector("#feedback form")
         page.focus("#feedback-comment")
         page.keyboard.type("The budget figure has no link to the details.")
@@ -264,7 +264,7 @@ def test_a_visitor_sends_feedback_by_keyboard_and_is_thanked(server, site):
 def test_the_yes_button_sends_an_answer(server, site):
     before = last_id(site)
     with chromium_page() as page:
-        page.goto(server.url + "/")
+        open_live(page, server.url + "/")
         with page.expect_navigation():
             page.get_by_role("button", name="Yes, this page was useful").click()
         page.wait_for_selector("#feedback-status")

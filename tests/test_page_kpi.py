@@ -13,7 +13,17 @@ import pytest
 from plotly.utils import PlotlyJSONEncoder
 
 from dashboards.components.formatting import kpi_value, status_word
-from tests.dash_client import find, find_type, ids, render, route, run_callback, table_rows, text
+from tests.dash_client import (
+    figure,
+    find,
+    find_type,
+    ids,
+    render,
+    route,
+    run_callback,
+    table_rows,
+    text,
+)
 from tests.helpers import Workspace, query, snapshot_file
 
 # ---------------------------------------------------------------- the KPI page
@@ -58,7 +68,7 @@ def test_a_kpi_page_shows_its_definition_latest_value_series_and_lineage(site, k
     assert [row[:3] for row in rows] == [
         [p, kpi_value(v, d["unit"], d["decimals"]), status_word(s)] for p, v, s in series]
     # The series chart plots exactly those values, with the target as a dashed line.
-    graph = find(page, "kpi-series-graph")["props"]["figure"]
+    graph = figure(page, "kpi-series-graph")
     assert graph["data"][0]["y"] == pytest.approx([v for _, v, _ in reversed(series)])
     target_line = graph["layout"]["shapes"][0]
     assert target_line["line"]["dash"] == "dash" and target_line["y0"] == d["target"]

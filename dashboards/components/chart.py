@@ -2,16 +2,21 @@
 
 The summary and the table carry everything the figure shows, so a screen-reader user (or
 anyone who wants the exact numbers) loses nothing.
+
+The figure and the table travel as JSON in `data-figure` and `data-table` attributes, and
+assets/charts.js draws a figure with plotly.js when it scrolls into view and builds a table when
+its "Show the data" is opened. As Dash components (dcc.Graph, a table of html.Td) they cost a
+phone seconds of main thread on every page load, for charts below the fold and tables nobody
+opened; bench/README.md ("Page speed") has the figures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any
 
-import plotly.io as pio
-from dash import dcc, html
+from dash import html
+from plotly.io.json import to_json_plotly
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -35,18 +40,12 @@ def merge(base: dict, extra: dict) -> dict:
     return base
 
 
-@lru_cache(maxsize=4)
-def _template(name: str) -> dict:
-    return pio.templates[name].to_plotly_json()
-
-
 def dict_figure(traces: Iterable[dict], layout: dict) -> dict[str, Any]:
-    """A figure as the plain dict dcc.Graph takes: no plotly.graph_objects validation, which
-    cost most of a page's time. Each trace is a dict with its "type" ("bar", "scatter",
-    "treemap"); None values in the layout are left out, and plotly's default template is
-    included, as go.Figure would have done, so the browser gets the same JSON."""
-    base = {} if pio.templates.default is None else {"template": _template(pio.templates.default)}
-    return {"data": list(traces), "layout": merge(base, layout)}
+    """A figure as the plain dict plotly.js takes: no plotly.graph_objects validation, which
+    cost most of a page's time, and no template (base_layout sets the look; plotly's default
+    template added 10 kB to every chart). Each trace is a dict with its "type" ("bar",
+    "scatter", "treemap"); None values in the layout are left out."""
+    return {"data": list(traces), "layout": merge({}, layout)}
 
 
 def base_layout(x_title: str, y_title: str, y_format: str | None = None,
@@ -68,16 +67,6 @@ def base_layout(x_title: str, y_title: str, y_format: str | None = None,
     }
 
 
-def data_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], caption: str
-               ) -> html.Table:
-    return html.Table(className="table table-sm data-table", children=[
-        html.Caption(caption),
-        html.Thead(html.Tr([html.Th(c, scope="col") for c in columns])),
-        html.Tbody([html.Tr([html.Th(row[0], scope="row"), *[html.Td(v) for v in row[1:]]])
-                    for row in rows]),
-    ])
-
-
 def accessible_chart(chart_id: str, title: str, summary: str, figure: dict,
                      columns: Sequence[str], rows: Sequence[Sequence[Any]],
                      heading_level: int = 2) -> html.Section:
@@ -92,14 +81,14 @@ def accessible_chart(chart_id: str, title: str, summary: str, figure: dict,
         heading,
         html.Figure(className="chart-figure", children=[
             html.Figcaption(summary, className="chart-summary", id=f"{chart_id}-summary"),
-            dcc.Graph(id=f"{chart_id}-graph", figure=figure, config=GRAPH_CONFIG,
-                      className="chart-graph"),
+            # Drawn at its final height, so the page does not move when the figure arrives.
+            html.Div(id=f"{chart_id}-graph", className="chart-graph",
+                     style={"height": f"{figure.get('layout', {}).get('height', 450)}px"},
+                     **{"data-figure": to_json_plotly({**figure, "config": GRAPH_CONFIG})}),
         ]),
-        html.Details(className="chart-data", children=[
-            html.Summary("Show the data"),
-            html.Div(data_table(columns, rows, f"{title}: the values plotted"),
-                     className="table-responsive"),
-        ]),
+        html.Details(className="chart-data", id=f"{chart_id}-data", **{"data-table": to_json_plotly(
+            {"caption": f"{title}: the values plotted", "columns": list(columns),
+             "rows": [list(row) for row in rows]})}, children=html.Summary("Show the data")),
     ])
 
 

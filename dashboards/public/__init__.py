@@ -10,6 +10,7 @@ from flask import Flask
 from config.settings import PROJECT_ROOT, Settings
 from dashboards.cache import init_cache
 from dashboards.components.frame import frame, site_name
+from dashboards.prerender import preview
 from dashboards.static_assets import tune_static_assets
 from warehouse.reader import WarehouseReader
 
@@ -57,4 +58,16 @@ def create_public_app(server: Flask, reader: WarehouseReader, settings: Settings
     # A function, so every page load shows the data version current at that moment.
     app.layout = lambda: frame(settings.city_name, reader.snapshot())
     tune_static_assets(app)
+    _serve_previews(app)
     return app
+
+
+def _serve_previews(app: Dash) -> None:
+    """Put the server-rendered page (dashboards/prerender.py) into every page's HTML."""
+    interpolate = app.interpolate_index
+
+    def interpolate_index(**kwargs: str) -> str:
+        kwargs["app_entry"] = preview(app, app.layout) + kwargs["app_entry"]
+        return interpolate(**kwargs)
+
+    app.interpolate_index = interpolate_index
