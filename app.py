@@ -17,6 +17,7 @@ from dashboards.components.feedback import focus_the_message
 from dashboards.feedback_route import register_feedback
 from dashboards.kpi_download import kpi_download
 from dashboards.public import create_public_app
+from opendata.files_route import dataset_files
 from warehouse.manifest import ManifestError
 from warehouse.reader import WarehouseReader
 
@@ -34,6 +35,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",  # another site's form cannot post with our cookie
         SESSION_COOKIE_SECURE=settings.secure_cookies,
+        # Files streamed from disk (dataset downloads) go as they are: compressing them on the
+        # fly would cost a core per download and break their Range and Content-Length.
+        COMPRESS_STREAMS=False,
     )
     reader = WarehouseReader(settings.warehouse_dir)
     server.extensions[context.READER_KEY] = reader
@@ -52,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_feedback(server, settings)
     server.register_blueprint(kpi_download)  # GET /downloads/kpi/<id>.csv
+    server.register_blueprint(dataset_files(reader, settings.database_url))
     public = create_public_app(server, reader, settings)
     focus_the_message(public)
     # The app's long-lived objects (modules, page registry, figure templates) never become

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from appdb.db import Base
@@ -62,3 +62,14 @@ class Feedback(Base):
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
+
+
+class DownloadCount(Base):
+    """Downloads of a dataset's file per day and format; who downloaded is not kept."""
+
+    __tablename__ = "download_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # UTC
+    dataset_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    format: Mapped[str] = mapped_column(String(16), primary_key=True)
+    downloads: Mapped[int] = mapped_column(Integer, default=0)

@@ -30,12 +30,15 @@ from etl.sources_config import load_sources
 from etl.validate import top_reasons, validate
 from kpis.catalogue import Catalogue, catalogue_path, load_catalogue
 from kpis.compute import compute_kpis
+from opendata.catalogue import DatasetCatalogue, datasets_path, load_datasets
+from opendata.publish import publish_datasets
 from warehouse.manifest import read_manifest
 from warehouse.writer import (
     clear_staging,
     open_staged,
     publish,
     stage,
+    staged_downloads,
     table_fingerprints,
     warehouse_lock,
 )
@@ -99,8 +102,9 @@ def run(
         try:
             chosen = select_sources(load_sources(settings.sources_file), sources, domains)
             catalogue = load_catalogue(catalogue_path(settings), missing_ok=True)
-            snapshot_id = _build(settings, run_id, trigger, chosen, catalogue, stats, dry_run,
-                                 progress or (lambda *_: None))
+            datasets = load_datasets(datasets_path(settings), missing_ok=True)
+            snapshot_id = _build(settings, run_id, trigger, chosen, catalogue, datasets, stats,
+                                 dry_run, progress or (lambda *_: None))
         except Exception as exc:
             error = str(exc) if isinstance(exc, EtlError) else f"internal error: {exc!r}"
             run_log.finish(run_id, FAILED, error=error, sources=stats)
@@ -114,8 +118,8 @@ def run(
 
 
 def _build(settings: Settings, run_id: str, trigger: str, sources: dict[str, AnySource],
-           catalogue: Catalogue, stats: list[dict[str, Any]], dry_run: bool,
-           progress: Progress) -> str | None:
+           catalogue: Catalogue, datasets: DatasetCatalogue | None,
+           stats: list[dict[str, Any]], dry_run: bool, progress: Progress) -> str | None:
     warehouse_dir = settings.warehouse_dir
     parent = read_manifest(warehouse_dir).current
     staged = stage(warehouse_dir, run_id)
@@ -132,6 +136,11 @@ def _build(settings: Settings, run_id: str, trigger: str, sources: dict[str, Any
         outcomes = compute_kpis(connection, catalogue, run_id, run_id)
         log.info("run=%s step=kpis computed=%d without_data=%d seconds=%.2f", run_id,
                  len(outcomes), sum(1 for o in outcomes if o.note),
+                 time.perf_counter() - started)
+        started = time.perf_counter()
+        published = publish_datasets(connection, datasets, staged_downloads(staged), run_id)
+        log.info("run=%s step=datasets published=%d without_data=%d seconds=%.2f", run_id,
+                 len(published), sum(1 for o in published if o.rows is None),
                  time.perf_counter() - started)
         connection.execute("CHECKPOINT")
         fingerprints = table_fingerprints(connection)

@@ -22,15 +22,18 @@ from config.settings import PROJECT_ROOT, Settings, load_settings
 
 SOURCES_YAML = PROJECT_ROOT / "config" / "sources.yaml"
 KPIS_YAML = PROJECT_ROOT / "config" / "kpis.yaml"
+DATASETS_YAML = PROJECT_ROOT / "config" / "datasets.yaml"
 
 
 def write_sources(config_dir: Path, sample_dir: Path) -> Path:
-    """The project's sources.yaml with its sample paths pointed at another folder."""
+    """The project's sources.yaml with its sample paths pointed at another folder, beside its
+    kpis.yaml and datasets.yaml."""
     config_dir.mkdir(parents=True, exist_ok=True)
     text = SOURCES_YAML.read_text(encoding="utf-8").replace("data/sample/", f"{sample_dir}/")
     path = config_dir / "sources.yaml"
     path.write_text(text, encoding="utf-8")
     shutil.copy(KPIS_YAML, config_dir / "kpis.yaml")
+    shutil.copy(DATASETS_YAML, config_dir / "datasets.yaml")
     return path
 
 

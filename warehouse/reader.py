@@ -30,6 +30,10 @@ class NoSnapshotError(RuntimeError):
     """Nothing has been published yet."""
 
 
+class UnknownSnapshotError(LookupError):
+    """A snapshot asked for by id is not among those kept; the message lists those kept."""
+
+
 @dataclass
 class _Open:
     snapshot: Snapshot
@@ -55,13 +59,17 @@ class WarehouseReader:
             return self._current
 
     @contextmanager
-    def cursor(self) -> Iterator[tuple[Snapshot, duckdb.DuckDBPyConnection]]:
-        """A cursor on the current snapshot, and that snapshot: one data version per use."""
+    def cursor(self, snapshot_id: str | None = None
+               ) -> Iterator[tuple[Snapshot, duckdb.DuckDBPyConnection]]:
+        """A cursor on the current snapshot (or on a kept one, by id), and that snapshot: one
+        data version per use."""
         with self._lock:
             self._refresh()
             if self._current is None:
                 raise NoSnapshotError("no snapshot has been published yet (run: python -m etl run)")
-            entry = self._connection_for(self._current)
+            wanted = self._current if snapshot_id in (None, self._current.id) \
+                else self._kept(snapshot_id)
+            entry = self._connection_for(wanted)
             entry.users += 1
             cursor = entry.connection.cursor()
         try:
@@ -97,6 +105,14 @@ class WarehouseReader:
         self._current = read_manifest(self.warehouse_dir).current
         self._stat_key = key
         self._close_idle()
+
+    def _kept(self, snapshot_id: str) -> Snapshot:
+        manifest = read_manifest(self.warehouse_dir)
+        found = manifest.find(snapshot_id)
+        if found is None or not found.path(self.warehouse_dir).exists():
+            kept = ", ".join(s.id for s in manifest.snapshots) or "none"
+            raise UnknownSnapshotError(f"snapshot {snapshot_id!r} is not kept (kept: {kept})")
+        return found
 
     def _connection_for(self, snapshot: Snapshot) -> _Open:
         entry = self._open.get(snapshot.id)

@@ -34,6 +34,7 @@ from warehouse.manifest import (
 log = logging.getLogger(__name__)
 
 STAGING_DIR = "staging"
+DOWNLOADS_DIR = "downloads"  # downloads/<snapshot id>/: the files made at publish
 LOCK_NAME = ".lock"
 
 
@@ -67,8 +68,19 @@ def clear_staging(warehouse_dir: Path) -> list[str]:
     staging = warehouse_dir / STAGING_DIR
     removed = sorted(p.name for p in staging.glob("*")) if staging.exists() else []
     for name in removed:
-        (staging / name).unlink()
+        path = staging / name
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
     return removed
+
+
+def staged_downloads(staged: Path) -> Path:
+    """The folder beside a staging file where a run writes the snapshot's download files."""
+    return staged.with_suffix(".downloads")
+
+
+def downloads_dir(warehouse_dir: Path, snapshot_id: str) -> Path:
+    """Where a published snapshot's download files are."""
+    return warehouse_dir / DOWNLOADS_DIR / snapshot_id
 
 
 def stage(warehouse_dir: Path, snapshot_id: str) -> Path:
@@ -116,6 +128,13 @@ def publish(
 ) -> Snapshot:
     """Verify a closed staging file, move it into snapshots/ and make it current."""
     _verify(staged, expected_tables)
+    files = staged_downloads(staged)
+    if files.exists():
+        # Before the manifest names the snapshot, so its files are there once it is current.
+        downloads = downloads_dir(warehouse_dir, snapshot_id)
+        downloads.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(files, downloads)
+        fsync_dir(downloads.parent)
     final = warehouse_dir / SNAPSHOT_DIR / f"{snapshot_id}.duckdb"
     final.parent.mkdir(parents=True, exist_ok=True)
     with open(staged, "rb") as handle:
@@ -185,4 +204,10 @@ def _delete_unlisted(warehouse_dir: Path, kept: tuple[Snapshot, ...]) -> None:
         if f"{SNAPSHOT_DIR}/{path.name}" not in keep:
             path.unlink()
             log.info("pruned snapshot file %s", path.name)
+    # A download being served keeps its open file; only new requests see it gone.
+    ids = {s.id for s in kept}
+    for path in (warehouse_dir / DOWNLOADS_DIR).glob("*"):
+        if path.is_dir() and path.name not in ids:
+            shutil.rmtree(path)
+            log.info("pruned download files of snapshot %s", path.name)
 

@@ -1,0 +1,1 @@
+"""Open data: the dataset catalogue, its files made at publish, and the routes serving them."""

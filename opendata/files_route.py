@@ -1,0 +1,97 @@
+"""GET /api/v1/datasets/<id>.<format>: a public dataset's whole file, made at publish.
+
+Served from disk by Flask's send_file: Content-Length, Range (resume, parallel parts), an
+ETag that is the file's sha256 (the same as in the catalogue), and a file name naming the
+dataset and the snapshot. `?snapshot=<id>` serves a kept earlier snapshot's file, so a story's
+numbers can be fetched again exactly; such an address never changes, so it is cached for a
+year. Every answer says its snapshot in `X-Snapshot-Id` and `X-Snapshot-Published-At`. Each
+download is counted per day, dataset and format (appdb.downloads), never who made it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+from flask import Blueprint, Response, jsonify, request, send_file
+
+from appdb.downloads import count_download
+from opendata.exports import FORMATS, MEDIA_TYPES
+from warehouse.reader import NoSnapshotError, UnknownSnapshotError, WarehouseReader
+from warehouse.writer import downloads_dir
+
+log = logging.getLogger(__name__)
+
+PATH = "/api/v1/datasets/<dataset_id>.<file_format>"
+YEAR = 31_536_000
+
+def file_path(dataset_id: str, file_format: str) -> str:
+    """The address of a dataset's file."""
+    return PATH.replace("<dataset_id>", dataset_id).replace("<file_format>", file_format)
+
+
+def dataset_files(reader: WarehouseReader, database_url: str) -> Blueprint:
+    """The blueprint serving dataset files from reader's snapshots, counting into database_url."""
+    files = Blueprint("dataset_files", __name__)
+    files.add_url_rule(PATH, view_func=lambda dataset_id, file_format: _download(
+        reader, database_url, dataset_id, file_format))
+    return files
+
+
+def _download(reader: WarehouseReader, database_url: str, dataset_id: str,
+              file_format: str) -> Response:
+    if file_format not in FORMATS:
+        return _error(404, f"no such format {file_format!r}: the formats are "
+                           f"{', '.join(FORMATS)}")
+    pinned = request.args.get("snapshot") or None
+    try:
+        with reader.cursor(pinned) as (snapshot, cursor):
+            found = cursor.execute(
+                "SELECT f.file_name, f.sha256, f.note FROM opendata.files AS f "
+                "JOIN opendata.datasets AS d USING (dataset_id) "
+                "WHERE d.dataset_id = ? AND d.audience = 'public' AND f.format = ?",
+                [dataset_id, file_format]).fetchone()
+    except NoSnapshotError:
+        return _error(503, "no data has been published yet")
+    except UnknownSnapshotError as exc:
+        return _error(404, str(exc))
+    except duckdb.CatalogException:  # published before open data: no opendata schema
+        found = None
+    headers = {"X-Snapshot-Id": snapshot.id, "X-Snapshot-Published-At": snapshot.published_at}
+    if found is None:
+        return _error(404, f"no public dataset {dataset_id!r} in snapshot {snapshot.id}: the "
+                           "list is at /api/v1/datasets", headers)
+    file_name, sha256, note = found
+    if file_name is None:
+        return _error(406, note, headers)
+    path = downloads_dir(reader.warehouse_dir, snapshot.id) / file_name
+    response = send_file(path, mimetype=MEDIA_TYPES[file_format], as_attachment=True,
+                         download_name=f"{dataset_id}_{snapshot.id}.{file_format}",
+                         etag=sha256, conditional=True, max_age=YEAR if pinned else None)
+    response.headers.update(headers)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if not pinned:
+        response.cache_control.no_cache = True  # the current file changes at each publish
+    if response.status_code == 200 or (response.status_code == 206 and _from_the_start()):
+        _count(database_url, dataset_id, file_format)
+    return response
+
+
+def _from_the_start() -> bool:
+    """A range request for the file's first byte: one download, not a resumed one."""
+    ranges = request.range
+    return ranges is not None and ranges.ranges and ranges.ranges[0][0] == 0
+
+
+def _count(database_url: str, dataset_id: str, file_format: str) -> None:
+    try:
+        count_download(database_url, dataset_id, file_format)
+    except Exception:  # a count lost is better than a download refused
+        log.exception("counting a download of %s.%s failed", dataset_id, file_format)
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    response = jsonify(error=message, status=status)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
