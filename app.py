@@ -17,6 +17,7 @@ from dashboards.components.feedback import focus_the_message
 from dashboards.feedback_route import register_feedback
 from dashboards.kpi_download import kpi_download
 from dashboards.public import create_public_app
+from opendata.api import open_data_api
 from opendata.files_route import dataset_files
 from warehouse.manifest import ManifestError
 from warehouse.reader import WarehouseReader
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # fly would cost a core per download and break their Range and Content-Length.
         COMPRESS_STREAMS=False,
     )
+    server.json.sort_keys = False  # API rows keep the order of their columns
     reader = WarehouseReader(settings.warehouse_dir)
     server.extensions[context.READER_KEY] = reader
     server.extensions[context.SETTINGS_KEY] = settings
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_feedback(server, settings)
     server.register_blueprint(kpi_download)  # GET /downloads/kpi/<id>.csv
     server.register_blueprint(dataset_files(reader, settings.database_url))
+    server.register_blueprint(open_data_api(reader))  # /api/v1/datasets, .../<id>/rows
     public = create_public_app(server, reader, settings)
     focus_the_message(public)
     # The app's long-lived objects (modules, page registry, figure templates) never become

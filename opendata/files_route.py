@@ -41,7 +41,7 @@ def dataset_files(reader: WarehouseReader, database_url: str) -> Blueprint:
 def _download(reader: WarehouseReader, database_url: str, dataset_id: str,
               file_format: str) -> Response:
     if file_format not in FORMATS:
-        return _error(404, f"no such format {file_format!r}: the formats are "
+        return json_error(404, f"no such format {file_format!r}: the formats are "
                            f"{', '.join(FORMATS)}")
     pinned = request.args.get("snapshot") or None
     try:
@@ -52,18 +52,18 @@ def _download(reader: WarehouseReader, database_url: str, dataset_id: str,
                 "WHERE d.dataset_id = ? AND d.audience = 'public' AND f.format = ?",
                 [dataset_id, file_format]).fetchone()
     except NoSnapshotError:
-        return _error(503, "no data has been published yet")
+        return json_error(503, "no data has been published yet")
     except UnknownSnapshotError as exc:
-        return _error(404, str(exc))
+        return json_error(404, str(exc))
     except duckdb.CatalogException:  # published before open data: no opendata schema
         found = None
     headers = {"X-Snapshot-Id": snapshot.id, "X-Snapshot-Published-At": snapshot.published_at}
     if found is None:
-        return _error(404, f"no public dataset {dataset_id!r} in snapshot {snapshot.id}: the "
+        return json_error(404, f"no public dataset {dataset_id!r} in snapshot {snapshot.id}: the "
                            "list is at /api/v1/datasets", headers)
     file_name, sha256, note = found
     if file_name is None:
-        return _error(406, note, headers)
+        return json_error(406, note, headers)
     path = downloads_dir(reader.warehouse_dir, snapshot.id) / file_name
     response = send_file(path, mimetype=MEDIA_TYPES[file_format], as_attachment=True,
                          download_name=f"{dataset_id}_{snapshot.id}.{file_format}",
@@ -90,7 +90,8 @@ def _count(database_url: str, dataset_id: str, file_format: str) -> None:
         log.exception("counting a download of %s.%s failed", dataset_id, file_format)
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """{"error": message, "status": status} with that status."""
     response = jsonify(error=message, status=status)
     response.status_code = status
     response.headers.update(headers or {})

@@ -1,0 +1,136 @@
+"""The open-data API: /api/v1/datasets (the catalogue), /api/v1/datasets/<id> (one dataset)
+and /api/v1/datasets/<id>/rows (its rows, filtered and paged; opendata/rows.py).
+
+Every answer is JSON and says its snapshot (id and published_at); `snapshot=<id>` pins a kept
+earlier one, so a story's numbers can be asked for again. A bad request answers 400 with
+{"error": ...} saying what was wrong, never a server error; only public datasets exist here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import duckdb
+from flask import Blueprint, Response, jsonify, request
+
+from opendata.exports import FORMATS, MEDIA_TYPES
+from opendata.files_route import file_path, json_error
+from opendata.rows import BadRequest, build
+from warehouse.manifest import Snapshot
+from warehouse.reader import NoSnapshotError, UnknownSnapshotError, WarehouseReader
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+CATALOGUE = """
+    SELECT dataset_id, title, description, theme, keywords, frequency, publisher,
+           contact_name, contact_email, licence_id, licence_title, licence_url, rows, columns
+    FROM opendata.datasets WHERE audience = 'public' {and_id} ORDER BY position"""
+
+
+def open_data_api(reader: WarehouseReader) -> Blueprint:
+    """The API's blueprint, reading reader's snapshots."""
+    api = Blueprint("open_data_api", __name__)
+
+    @api.get(f"{PREFIX}/datasets")
+    def datasets() -> Response:
+        return _answer(reader, lambda snapshot, cursor: {
+            "datasets": [_described(row, cursor) for row in
+                         cursor.execute(CATALOGUE.format(and_id="")).fetchall()]})
+
+    @api.get(f"{PREFIX}/datasets/<dataset_id>")
+    def dataset(dataset_id: str) -> Response:
+        def one(snapshot: Snapshot, cursor: duckdb.DuckDBPyConnection) -> dict:
+            return {"dataset": _described(_find(cursor, dataset_id, snapshot), cursor)}
+        return _answer(reader, one)
+
+    @api.get(f"{PREFIX}/datasets/<dataset_id>/rows")
+    def rows(dataset_id: str) -> Response:
+        def page(snapshot: Snapshot, cursor: duckdb.DuckDBPyConnection) -> dict:
+            found = _find(cursor, dataset_id, snapshot)
+            args = {k: v for k, v in request.args.items(multi=False) if k != "snapshot"}
+            wanted = build(f'opendata."{dataset_id}"', json.loads(found[-1]), args)
+            got = cursor.execute(wanted.sql, wanted.params).fetchall()
+            more = len(got) > wanted.limit
+            next_args = {**request.args.to_dict(), "offset": wanted.offset + wanted.limit}
+            next_args.pop("$offset", None)
+            return {"dataset": dataset_id, "columns": wanted.columns,
+                    "limit": wanted.limit, "offset": wanted.offset,
+                    "rows": [dict(zip(wanted.columns, map(_plain, row), strict=True))
+                             for row in got[:wanted.limit]],
+                    "next": f"{request.base_url}?{urlencode(next_args)}" if more else None}
+        return _answer(reader, page)
+
+    return api
+
+
+class _NotFound(LookupError):
+    pass
+
+
+def _answer(reader: WarehouseReader, make) -> Response:
+    """Run make(snapshot, cursor) on the asked-for snapshot and answer its dict as JSON."""
+    try:
+        with reader.cursor(request.args.get("snapshot") or None) as (snapshot, cursor):
+            body = make(snapshot, cursor)
+    except NoSnapshotError:
+        return json_error(503, "no data has been published yet")
+    except (UnknownSnapshotError, _NotFound) as exc:
+        return json_error(404, str(exc))
+    except BadRequest as exc:
+        return json_error(400, str(exc))
+    except duckdb.CatalogException:  # published before open data: no opendata schema
+        return json_error(404, "this snapshot has no open data")
+    except (duckdb.ConversionException, duckdb.OutOfRangeException,
+            duckdb.InvalidInputException) as exc:  # a value right in form, wrong for DuckDB
+        return json_error(400, f"a value cannot be compared with its column: "
+                           f"{str(exc).splitlines()[0]}")
+    response = jsonify({"snapshot": {"id": snapshot.id, "published_at": snapshot.published_at},
+                        **body})
+    response.headers["Cache-Control"] = "public, max-age=31536000" if \
+        request.args.get("snapshot") else "no-cache"
+    return response
+
+
+def _find(cursor: duckdb.DuckDBPyConnection, dataset_id: str, snapshot: Snapshot) -> tuple:
+    found = cursor.execute(CATALOGUE.format(and_id="AND dataset_id = ?"),
+                           [dataset_id]).fetchone()
+    if found is None:
+        raise _NotFound(f"no public dataset {dataset_id[:100]!r} in snapshot {snapshot.id}: "
+                        f"the list is at {PREFIX}/datasets")
+    return found
+
+
+def _described(row: tuple, cursor: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    (dataset_id, title, description, theme, keywords, frequency, publisher, contact_name,
+     contact_email, licence_id, licence_title, licence_url, rows, columns) = row
+    files = {fmt: (name, size, digest, note) for fmt, name, size, digest, note in cursor.execute(
+        "SELECT format, file_name, bytes, sha256, note FROM opendata.files "
+        "WHERE dataset_id = ?", [dataset_id]).fetchall()}
+    base = request.host_url.rstrip("/")
+    return {
+        "id": dataset_id, "title": title, "description": description, "theme": theme,
+        "keywords": keywords, "frequency": frequency, "rows": rows,
+        "publisher": publisher, "contact": {"name": contact_name, "email": contact_email},
+        "licence": {"id": licence_id, "title": licence_title, "url": licence_url},
+        "columns": json.loads(columns),
+        "rows_url": f"{base}{PREFIX}/datasets/{dataset_id}/rows",
+        "downloads": [{"format": fmt, "media_type": MEDIA_TYPES[fmt],
+                       "url": base + file_path(dataset_id, fmt) if files[fmt][0] else None,
+                       "bytes": files[fmt][1], "sha256": files[fmt][2], "note": files[fmt][3]}
+                      for fmt in FORMATS if fmt in files],
+    }
+
+
+def _plain(value: Any) -> Any:
+    """A DuckDB value as JSON has it: dates in ISO 8601, decimals as numbers."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
