@@ -1,5 +1,6 @@
-"""The open-data API: /api/v1/datasets (the catalogue), /api/v1/datasets/<id> (one dataset)
-and /api/v1/datasets/<id>/rows (its rows, filtered and paged; opendata/rows.py).
+"""The open-data API: /api/v1/datasets (the catalogue), /api/v1/datasets/<id> (one dataset),
+/api/v1/datasets/<id>/rows (its rows, filtered and paged; opendata/rows.py), /api/v1/kpis (every
+public KPI with its latest value) and /api/v1/kpis/<id> (one KPI, its whole series, lineage).
 
 Every answer is JSON and says its snapshot (id and published_at); `snapshot=<id>` pins a kept
 earlier one, so a story's numbers can be asked for again. A bad request answers 400 with
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,6 +20,9 @@ from urllib.parse import urlencode
 import duckdb
 from flask import Blueprint, Response, jsonify, request
 
+from kpis.read import Point, Tile, definition, lineage, tiles
+from kpis.series_export import COLUMNS as SERIES_COLUMNS
+from kpis.series_export import series_rows
 from opendata.exports import FORMATS, MEDIA_TYPES
 from opendata.files_route import file_path, json_error
 from opendata.rows import BadRequest, build
@@ -65,6 +70,26 @@ def open_data_api(reader: WarehouseReader) -> Blueprint:
                              for row in got[:wanted.limit]],
                     "next": f"{request.base_url}?{urlencode(next_args)}" if more else None}
         return _answer(reader, page)
+
+    @api.get(f"{PREFIX}/kpis")
+    def kpis() -> Response:
+        return _answer(reader, lambda snapshot, cursor: {
+            "kpis": [_kpi(tile) for tile in tiles(cursor)]})
+
+    @api.get(f"{PREFIX}/kpis/<kpi_id>")
+    def kpi(kpi_id: str) -> Response:
+        def whole(snapshot: Snapshot, cursor: duckdb.DuckDBPyConnection) -> dict:
+            found = definition(cursor, kpi_id)
+            rows = series_rows(cursor, kpi_id) if found else None
+            if rows is None:
+                raise _NotFound(f"no public KPI {kpi_id[:100]!r} in snapshot {snapshot.id}: "
+                                f"the list is at {PREFIX}/kpis")
+            traced = lineage(cursor, kpi_id)
+            return {"kpi": asdict(found),
+                    "series": [dict(zip(SERIES_COLUMNS, map(_plain, row), strict=True))
+                               for row in rows],
+                    "lineage": asdict(traced) if traced else None}
+        return _answer(reader, whole)
 
     return api
 
@@ -125,6 +150,17 @@ def _described(row: tuple, cursor: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                        "bytes": files[fmt][1], "sha256": files[fmt][2], "note": files[fmt][3]}
                       for fmt in FORMATS if fmt in files],
     }
+
+
+def _kpi(tile: Tile) -> dict[str, Any]:
+    base = request.host_url.rstrip("/")
+    latest: Point | None = tile.latest
+    return {**asdict(tile.definition),
+            "latest": None if latest is None else {
+                key: _plain(value) for key, value in asdict(latest).items()
+                if key not in ("breakdown_value",)},
+            "page_url": f"{base}/kpi/{tile.definition.id}",
+            "series_url": f"{base}{PREFIX}/kpis/{tile.definition.id}"}
 
 
 def _plain(value: Any) -> Any:

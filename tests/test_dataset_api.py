@@ -179,3 +179,42 @@ def test_no_input_gives_a_server_error(site, where, key, value):
     answer = get(server, PERMITS, where=where, **{key: value})
     assert answer.status_code in (200, 400), answer.text
     assert "error" in answer.json() or "rows" in answer.json()
+
+
+# ---------------------------------------------------------------- KPI values
+
+
+def test_the_kpi_list_has_every_public_kpi_with_its_latest_city_wide_value(site):
+    workspace, server = site
+    answer = get(server, "/api/v1/kpis").json()
+    public = [r[0] for r in query(workspace, "SELECT kpi_id FROM kpi.definitions "
+                                             "WHERE audience = 'public' ORDER BY position")]
+    assert [k["id"] for k in answer["kpis"]] == public
+    latest = dict(query(workspace, "SELECT kpi_id, value FROM kpi.series "
+                                   "WHERE breakdown IS NULL AND is_latest"))
+    for kpi in answer["kpis"]:
+        assert kpi["latest"]["value"] == pytest.approx(latest[kpi["id"]])
+        assert kpi["series_url"].endswith(f"/api/v1/kpis/{kpi['id']}")
+    assert answer["snapshot"]["id"] == snapshot_file(workspace)[0]
+
+
+def test_a_kpi_answers_its_whole_series_and_lineage(site):
+    workspace, server = site
+    answer = get(server, "/api/v1/kpis/median_days_to_close").json()
+    assert answer["kpi"]["title"] == query(
+        workspace, "SELECT title FROM kpi.definitions WHERE kpi_id = 'median_days_to_close'"
+    )[0][0]
+    stored = query(workspace, "SELECT breakdown, breakdown_value, period_start, value "
+                              "FROM kpi.series WHERE kpi_id = 'median_days_to_close' "
+                              "ORDER BY breakdown NULLS FIRST, breakdown_value, period_start")
+    assert [(r["breakdown"], r["breakdown_value"], r["period_start"], r["value"])
+            for r in answer["series"]] == [(b, v, p.isoformat(), x) for b, v, p, x in stored]
+    assert answer["lineage"]["snapshot_id"] == snapshot_file(workspace)[0]
+
+
+@pytest.mark.parametrize("kpi_id", ["backlog_age", "no_such_kpi"])
+def test_an_internal_or_unknown_kpi_is_404(site, kpi_id):
+    _, server = site
+    answer = get(server, f"/api/v1/kpis/{kpi_id}")
+    assert answer.status_code == 404 and "no public KPI" in answer.json()["error"]
+    assert kpi_id not in {k["id"] for k in get(server, "/api/v1/kpis").json()["kpis"]}
