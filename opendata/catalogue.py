@@ -66,7 +66,7 @@ class Dataset(BaseModel):
         if (self.table is None) == (self.query is None):
             raise ValueError("give exactly one of `table` and `query`")
         names = [c.name for c in self.columns]
-        twice = sorted({n for n in names if names.count(n) > 1})
+        twice = _repeated(names)
         if twice:
             raise ValueError(f"column(s) listed twice: {', '.join(twice)}")
         if all(c.private for c in self.columns):
@@ -110,13 +110,18 @@ class DatasetCatalogue(BaseModel):
     @model_validator(mode="after")
     def _unique(self) -> DatasetCatalogue:
         ids = [d.id for d in self.datasets]
-        twice = sorted({i for i in ids if ids.count(i) > 1})
+        twice = _repeated(ids)
         if twice:
             raise ValueError(f"dataset id(s) used twice: {', '.join(twice)}")
         return self
 
     def find(self, dataset_id: str) -> Dataset | None:
         return next((d for d in self.datasets if d.id == dataset_id), None)
+
+
+def _repeated(values: list[str]) -> list[str]:
+    """The values listed more than once, sorted."""
+    return sorted({v for v in values if values.count(v) > 1})
 
 
 def datasets_path(settings: Settings) -> Path:

@@ -9,12 +9,14 @@ JSON and Parquet keep the values as they are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from kpis.series_export import FORMULA_STARTS
 from opendata.xlsx import write_xlsx
 from warehouse.checksum import sha256_file
 
@@ -26,7 +28,8 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 EXCEL_MAX_ROWS = 1_048_575  # a sheet's 1,048,576 rows, less the header
-FORMULA_START = r"^[=+\-@\t\r]"
+# The same characters as the KPI downloads defuse, as a regular expression for DuckDB.
+FORMULA_START = "^[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"
 
 
 @dataclass(frozen=True)

@@ -208,17 +208,19 @@ def _tokens(text: str) -> _Tokens:
 
 
 def _or(tokens: _Tokens, types: Mapping[str, str]) -> str:
-    parts = [_and(tokens, types)]
-    while tokens.word("OR"):
-        parts.append(_and(tokens, types))
-    return " OR ".join(parts) if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+    return _joined(tokens, types, "OR", _and)
 
 
 def _and(tokens: _Tokens, types: Mapping[str, str]) -> str:
-    parts = [_not(tokens, types)]
-    while tokens.word("AND"):
-        parts.append(_not(tokens, types))
-    return "(" + " AND ".join(parts) + ")" if len(parts) > 1 else parts[0]
+    return _joined(tokens, types, "AND", _not)
+
+
+def _joined(tokens: _Tokens, types: Mapping[str, str], word: str, operand) -> str:
+    """operand (word operand)*: in parentheses when there is more than one."""
+    parts = [operand(tokens, types)]
+    while tokens.word(word):
+        parts.append(operand(tokens, types))
+    return parts[0] if len(parts) == 1 else "(" + f" {word} ".join(parts) + ")"
 
 
 def _not(tokens: _Tokens, types: Mapping[str, str]) -> str:
