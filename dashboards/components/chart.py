@@ -43,7 +43,7 @@ def merge(base: dict, extra: dict) -> dict:
 def dict_figure(traces: Iterable[dict], layout: dict) -> dict[str, Any]:
     """A figure as the plain dict plotly.js takes: no plotly.graph_objects validation, which
     cost most of a page's time, and no template (base_layout sets the look; plotly's default
-    template added 10 kB to every chart). Each trace is a dict with its "type" ("bar",
+    template added 6.5 kB of JSON to every chart). Each trace is a dict with its "type" ("bar",
     "scatter", "treemap"); None values in the layout are left out."""
     return {"data": list(traces), "layout": merge({}, layout)}
 
