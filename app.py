@@ -14,11 +14,14 @@ from config.log_setup import configure_logging
 from config.settings import Settings, load_settings, secret_key
 from dashboards import context
 from dashboards.components.feedback import focus_the_message
+from dashboards.embed_route import kpi_embed
 from dashboards.feedback_route import register_feedback
 from dashboards.kpi_download import kpi_download
 from dashboards.public import create_public_app
 from opendata.api import open_data_api
 from opendata.files_route import dataset_files
+from opendata.metadata_routes import metadata_routes
+from opendata.openapi_routes import openapi_docs
 from warehouse.manifest import ManifestError
 from warehouse.reader import WarehouseReader
 
@@ -41,7 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         COMPRESS_STREAMS=False,
     )
     server.json.sort_keys = False  # API rows keep the order of their columns
-    reader = WarehouseReader(settings.warehouse_dir)
+    reader = WarehouseReader(settings.warehouse_dir, settings.duckdb_memory_limit)
     server.extensions[context.READER_KEY] = reader
     server.extensions[context.SETTINGS_KEY] = settings
 
@@ -60,6 +63,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     server.register_blueprint(kpi_download)  # GET /downloads/kpi/<id>.csv
     server.register_blueprint(dataset_files(reader, settings.database_url))
     server.register_blueprint(open_data_api(reader))  # /api/v1/datasets, .../<id>/rows
+    server.register_blueprint(metadata_routes(reader))  # /data.json, DCAT, datapackage
+    server.register_blueprint(openapi_docs(settings.city_name))  # /api/v1/openapi.json, /api/v1/
+    server.register_blueprint(kpi_embed(reader, settings))  # GET /embed/kpi/<id>
     public = create_public_app(server, reader, settings)
     focus_the_message(public)
     # The app's long-lived objects (modules, page registry, figure templates) never become

@@ -74,8 +74,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_site(url: str | None, data_dir: Path | None) -> Iterator[str]:
-    """The base URL of the site to measure: --url as given, else `python app.py` started here."""
+def running_site(url: str | None, data_dir: Path | None,
+                 server: list[str] | None = None) -> Iterator[str]:
+    """The base URL of the site to measure: --url as given, else `python app.py` (or the server
+    command given, with {port} in it) started here."""
     if url:
         yield url.rstrip("/")
         return
@@ -88,7 +90,8 @@ def running_site(url: str | None, data_dir: Path | None) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     # A file, not a pipe: a pipe nobody reads fills up and stalls the server.
     with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT_ROOT, env=env,
+        command = [part.format(port=port) for part in server or [sys.executable, "app.py"]]
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT, text=True)
         try:
             _wait_until_up(base, process, log)

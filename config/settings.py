@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Callable, Mapping
@@ -94,6 +95,12 @@ def _limit_storage(value: str) -> str:
     return value
 
 
+def _memory(value: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)", value, re.IGNORECASE):
+        raise ValueError("must be an amount such as 128MB or 1GB")
+    return value
+
+
 def _log_level(value: str) -> str:
     level = value.upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -114,6 +121,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("snapshot_retention", "DASHBOARD_SNAPSHOT_RETENTION", "10",
             "How many published snapshots to keep for rollback (the current one is always kept).",
             _positive_int),
+    Setting("duckdb_memory_limit", "DASHBOARD_DUCKDB_MEMORY_LIMIT", "128MB",
+            "How much memory DuckDB may use in each web process, per snapshot open, mostly to "
+            "cache the snapshot's blocks (a long download would otherwise fill it). The ETL "
+            "is not limited.", _memory),
     Setting("host", "HOST", "127.0.0.1", "Address `python app.py` listens on."),
     Setting("port", "PORT", "8050", "Port `python app.py` listens on.", _port),
     Setting("log_level", "DASHBOARD_LOG_LEVEL", "INFO",
@@ -144,6 +155,7 @@ class Settings:
     database_url: str
     city_name: str
     snapshot_retention: int
+    duckdb_memory_limit: str
     host: str
     port: int
     log_level: str

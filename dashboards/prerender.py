@@ -9,7 +9,8 @@ reader without JavaScript keeps the preview: the text, numbers and links, not th
 
 Only what the public pages use is rendered: html.* components, dcc.Link, dcc.Store and
 dcc.Location (nothing), dbc.Label, dbc.Select and dbc.Input, as dash-bootstrap-components draws
-them. Another component raises UnknownComponent, and the page is served without a preview.
+them, and dash-ag-grid's grid as an empty box of its size (it is drawn in the browser only).
+Another component raises UnknownComponent, and the page is served without a preview.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from dash import Dash, html
 from dash._pages import _parse_query_string, _path_to_page  # the routing Dash's pages use
+from dash._utils import stringify_id  # a pattern-matching id as the element's id in the page
 from dash.development.base_component import Component
 from flask import request
 
@@ -38,7 +40,7 @@ ATTRIBUTE_NAMES = {"className": "class", "htmlFor": "for", "html_for": "for",
                    "contenteditable", "spellCheck": "spellcheck", "dateTime": "datetime"}
 # Dash's own properties, not attributes.
 NOT_ATTRIBUTES = frozenset({"children", "style", "n_clicks", "n_clicks_timestamp",
-                            "disable_n_clicks", "loading_state", "key", "setProps"})
+                            "disable_n_clicks", "loading_state", "key", "setProps", "debounce"})
 # CSS properties React writes without "px" when given a number.
 UNITLESS = frozenset({"opacity", "zIndex", "fontWeight", "lineHeight", "flex", "flexGrow",
                       "flexShrink", "order"})
@@ -86,6 +88,8 @@ def _element(tag: str, props: Mapping[str, Any], inner: str = "") -> str:
 def _attribute(name: str, value: Any) -> str:
     if value is None or value is False:
         return ""
+    if name == "id" and isinstance(value, dict):
+        value = stringify_id(value)
     name = ATTRIBUTE_NAMES.get(name, name)
     if value is True:
         return f" {name}"
@@ -122,12 +126,13 @@ def _label(props: Mapping[str, Any], inner: str) -> str:
 
 def _select(props: Mapping[str, Any], inner: str) -> str:
     value = props.get("value")
-    # dbc.Select draws a hidden, disabled empty option first, as React does here.
-    options = ['<option value="" disabled hidden></option>'] + [
+    # dbc.Select draws a hidden, disabled option first, holding its placeholder.
+    placeholder = escape(str(props.get("placeholder") or ""))
+    options = [f'<option value="" disabled hidden>{placeholder}</option>'] + [
         _element("option", {"value": option["value"], "selected": option["value"] == value,
                             "disabled": option.get("disabled")}, escape(str(option["label"])))
         for option in props.get("options") or []]
-    attributes = {k: v for k, v in props.items() if k not in ("options", "value")}
+    attributes = {k: v for k, v in props.items() if k not in ("options", "value", "placeholder")}
     return _element("select", {**attributes, "className": _classes("form-select",
                                                                     props.get("className"))},
                     "".join(options))
@@ -138,6 +143,14 @@ def _input(props: Mapping[str, Any], inner: str) -> str:
                                                               props.get("className"))})
 
 
+def _grid(props: Mapping[str, Any], inner: str) -> str:
+    # The grid's rows come from a callback once the page runs (dashboards/components/grid.py):
+    # the preview keeps the whole page but draws the grid as an empty box of the same size, so
+    # nothing moves when it appears, and a reader without JavaScript still gets the dictionary,
+    # the download links and the API address below it.
+    return _element("div", {k: props.get(k) for k in ("id", "className", "style")})
+
+
 RENDERERS: dict[tuple[str, str], Callable[[Mapping[str, Any], str], str]] = {
     ("dash_core_components", "Link"): _link,
     ("dash_core_components", "Store"): _nothing,
@@ -145,6 +158,7 @@ RENDERERS: dict[tuple[str, str], Callable[[Mapping[str, Any], str], str]] = {
     ("dash_bootstrap_components", "Label"): _label,
     ("dash_bootstrap_components", "Select"): _select,
     ("dash_bootstrap_components", "Input"): _input,
+    ("dash_ag_grid", "AgGrid"): _grid,
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -82,8 +83,8 @@ def open_data_api(reader: WarehouseReader) -> Blueprint:
             found = definition(cursor, kpi_id)
             rows = series_rows(cursor, kpi_id) if found else None
             if rows is None:
-                raise _NotFound(f"no public KPI {kpi_id[:100]!r} in snapshot {snapshot.id}: "
-                                f"the list is at {PREFIX}/kpis")
+                raise NotFound(f"no public KPI {kpi_id[:100]!r} in snapshot {snapshot.id}: "
+                               f"the list is at {PREFIX}/kpis")
             traced = lineage(cursor, kpi_id)
             return {"kpi": asdict(found),
                     "series": [dict(zip(SERIES_COLUMNS, map(_plain, row), strict=True))
@@ -94,18 +95,27 @@ def open_data_api(reader: WarehouseReader) -> Blueprint:
     return api
 
 
-class _NotFound(LookupError):
-    pass
+class NotFound(LookupError):
+    """Nothing of that id in the snapshot: answered 404 with this message."""
 
 
 def _answer(reader: WarehouseReader, make) -> Response:
     """Run make(snapshot, cursor) on the asked-for snapshot and answer its dict as JSON."""
+    return answer(reader, make, lambda snapshot, body: jsonify(
+        {"snapshot": {"id": snapshot.id, "published_at": snapshot.published_at}, **body}))
+
+
+def answer(reader: WarehouseReader, make: Callable[[Snapshot, duckdb.DuckDBPyConnection], Any],
+           respond: Callable[[Snapshot, Any], Response]) -> Response:
+    """Run make(snapshot, cursor) on the snapshot `?snapshot=` names (else the current one) and
+    answer respond(snapshot, what make returned); a pinned answer may be cached for a year.
+    Before any publish 503, an unknown snapshot or NotFound 404, a bad request 400: as JSON."""
     try:
         with reader.cursor(request.args.get("snapshot") or None) as (snapshot, cursor):
             body = make(snapshot, cursor)
     except NoSnapshotError:
         return json_error(503, "no data has been published yet")
-    except (UnknownSnapshotError, _NotFound) as exc:
+    except (UnknownSnapshotError, NotFound) as exc:
         return json_error(404, str(exc))
     except BadRequest as exc:
         return json_error(400, str(exc))
@@ -115,8 +125,12 @@ def _answer(reader: WarehouseReader, make) -> Response:
             duckdb.InvalidInputException) as exc:  # a value right in form, wrong for DuckDB
         return json_error(400, f"a value cannot be compared with its column: "
                            f"{str(exc).splitlines()[0]}")
-    response = jsonify({"snapshot": {"id": snapshot.id, "published_at": snapshot.published_at},
-                        **body})
+    except duckdb.OutOfMemoryException:  # DASHBOARD_DUCKDB_MEMORY_LIMIT: a deep sorted page
+        log.warning("a request needed more memory than DuckDB may use: %s", request.full_path)
+        return json_error(400, "this page needs more memory than the server gives one request "
+                               "(a large offset with an order, most likely): narrow it with "
+                               "filters, or download the rows as a file")
+    response = respond(snapshot, body)
     response.headers["Cache-Control"] = "public, max-age=31536000" if \
         request.args.get("snapshot") else "no-cache"
     return response
@@ -126,8 +140,8 @@ def _find(cursor: duckdb.DuckDBPyConnection, dataset_id: str, snapshot: Snapshot
     found = cursor.execute(CATALOGUE.format(and_id="AND dataset_id = ?"),
                            [dataset_id]).fetchone()
     if found is None:
-        raise _NotFound(f"no public dataset {dataset_id[:100]!r} in snapshot {snapshot.id}: "
-                        f"the list is at {PREFIX}/datasets")
+        raise NotFound(f"no public dataset {dataset_id[:100]!r} in snapshot {snapshot.id}: "
+                       f"the list is at {PREFIX}/datasets")
     return found
 
 

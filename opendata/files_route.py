@@ -6,17 +6,25 @@ dataset and the snapshot. `?snapshot=<id>` serves a kept earlier snapshot's file
 numbers can be fetched again exactly; such an address never changes, so it is cached for a
 year. Every answer says its snapshot in `X-Snapshot-Id` and `X-Snapshot-Published-At`. Each
 download is counted per day, dataset and format (appdb.downloads), never who made it.
+
+With any of the rows API's parameters (`select`, `where`, `order`, `<column>=value`, ...) the
+address gives just those rows instead, streamed (opendata.filtered_download): no ETag or
+Range then, and the file name says `_filtered`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from contextlib import ExitStack
 
 import duckdb
 from flask import Blueprint, Response, jsonify, request, send_file
 
 from appdb.downloads import count_download
 from opendata.exports import FORMATS, MEDIA_TYPES
+from opendata.filtered_download import TooManyRows, filtered
+from opendata.rows import BadRequest
 from warehouse.reader import NoSnapshotError, UnknownSnapshotError, WarehouseReader
 from warehouse.writer import downloads_dir
 
@@ -44,33 +52,49 @@ def _download(reader: WarehouseReader, database_url: str, dataset_id: str,
         return json_error(404, f"no such format {file_format!r}: the formats are "
                            f"{', '.join(FORMATS)}")
     pinned = request.args.get("snapshot") or None
+    stack = ExitStack()  # a filtered download keeps its cursor until the last byte is sent
     try:
-        with reader.cursor(pinned) as (snapshot, cursor):
-            found = cursor.execute(
-                "SELECT f.file_name, f.sha256, f.note FROM opendata.files AS f "
-                "JOIN opendata.datasets AS d USING (dataset_id) "
-                "WHERE d.dataset_id = ? AND d.audience = 'public' AND f.format = ?",
-                [dataset_id, file_format]).fetchone()
+        snapshot, cursor = stack.enter_context(reader.cursor(pinned))
+        found = cursor.execute(
+            "SELECT f.file_name, f.sha256, f.note, d.columns FROM opendata.files AS f "
+            "JOIN opendata.datasets AS d USING (dataset_id) "
+            "WHERE d.dataset_id = ? AND d.audience = 'public' AND f.format = ?",
+            [dataset_id, file_format]).fetchall()  # all: the result finished, for what follows
     except NoSnapshotError:
         return json_error(503, "no data has been published yet")
     except UnknownSnapshotError as exc:
         return json_error(404, str(exc))
     except duckdb.CatalogException:  # published before open data: no opendata schema
-        found = None
-    headers = {"X-Snapshot-Id": snapshot.id, "X-Snapshot-Published-At": snapshot.published_at}
-    if found is None:
+        found = []
+    headers = {"X-Snapshot-Id": snapshot.id, "X-Snapshot-Published-At": snapshot.published_at,
+               "X-Content-Type-Options": "nosniff"}
+    if not found:
+        stack.close()
         return json_error(404, f"no public dataset {dataset_id!r} in snapshot {snapshot.id}: the "
                            "list is at /api/v1/datasets", headers)
-    file_name, sha256, note = found
-    if file_name is None:
-        return json_error(406, note, headers)
-    path = downloads_dir(reader.warehouse_dir, snapshot.id) / file_name
-    response = send_file(path, mimetype=MEDIA_TYPES[file_format], as_attachment=True,
-                         download_name=f"{dataset_id}_{snapshot.id}.{file_format}",
-                         etag=sha256, conditional=True, max_age=YEAR if pinned else None)
+    file_name, sha256, note, dictionary = found[0]
+    asked = {k: v for k, v in request.args.items() if k != "snapshot"}
+    if asked:
+        try:
+            response = filtered(stack, cursor, dataset_id, file_format, json.loads(dictionary),
+                                asked, f"{dataset_id}_{snapshot.id}_filtered.{file_format}")
+        except BadRequest as exc:
+            return json_error(400, str(exc), headers)
+        except TooManyRows as exc:
+            return json_error(406, str(exc), headers)
+    else:
+        stack.close()
+        if file_name is None:
+            return json_error(406, note, headers)
+        path = downloads_dir(reader.warehouse_dir, snapshot.id) / file_name
+        response = send_file(path, mimetype=MEDIA_TYPES[file_format], as_attachment=True,
+                             download_name=f"{dataset_id}_{snapshot.id}.{file_format}",
+                             etag=sha256, conditional=True, max_age=YEAR if pinned else None)
     response.headers.update(headers)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if not pinned:
+    if pinned:
+        response.cache_control.public = True
+        response.cache_control.max_age = YEAR
+    else:
         response.cache_control.no_cache = True  # the current file changes at each publish
     if response.status_code == 200 or (response.status_code == 206 and _from_the_start()):
         _count(database_url, dataset_id, file_format)

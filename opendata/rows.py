@@ -53,7 +53,7 @@ class RowsQuery:
     sql: str
     params: list[Any]
     columns: list[str]
-    limit: int
+    limit: int | None  # None: every matching row (a download)
     offset: int
 
 
@@ -109,8 +109,12 @@ def parse_value(text: str, kind: str, where: str) -> Any:
 
 
 def build(relation: str, dictionary: Sequence[Mapping[str, Any]],
-          args: Mapping[str, str]) -> RowsQuery:
-    """The query for a rows request over relation (a view), checked against its dictionary."""
+          args: Mapping[str, str], *, paged: bool = True) -> RowsQuery:
+    """The query for a rows request over relation (a view), checked against its dictionary.
+
+    A page (`paged`) is ordered completely and fetches one row more than its limit, to tell
+    whether a next page exists; a download keeps the table's order unless one is asked for,
+    and has every matching row unless a limit is given."""
     types = {column["name"]: column["type"] for column in dictionary}
     plain = {key.removeprefix("$"): value for key, value in args.items()}
     if len(plain) != len(args):
@@ -123,15 +127,18 @@ def build(relation: str, dictionary: Sequence[Mapping[str, Any]],
         if tokens.peek() is not None:
             raise BadRequest(f"where: unexpected {tokens.peek()[1]!r}")
         params += tokens.params
-    # Every column breaks ties, so pages never overlap or skip a row.
     chosen = _order(plain.get("order"), types)
-    named = {part.split()[0] for part in chosen}
-    order = ", ".join([*chosen, *(f"{_quoted(c)} ASC" for c in types if _quoted(c) not in named)])
-    limit = _number(plain.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    if paged:  # every column breaks ties, so pages never overlap or skip a row
+        named = {part.split()[0] for part in chosen}
+        chosen += [f"{_quoted(c)} ASC" for c in types if _quoted(c) not in named]
+    limit = _number(plain.get("limit"), "limit", DEFAULT_LIMIT if paged else None, 1,
+                    MAX_LIMIT if paged else MAX_OFFSET)
     offset = _number(plain.get("offset"), "offset", 0, 0, MAX_OFFSET)
     sql = (f"SELECT {', '.join(_quoted(c) for c in columns)} FROM {relation}"
            + (f" WHERE {' AND '.join(f'({c})' for c in conditions)}" if conditions else "")
-           + f" ORDER BY {order} LIMIT {limit + 1} OFFSET {offset}")
+           + (f" ORDER BY {', '.join(chosen)}" if chosen else "")
+           + ("" if limit is None else f" LIMIT {limit + 1 if paged else limit}")
+           + (f" OFFSET {offset}" if offset or paged else ""))
     return RowsQuery(sql, params, columns, limit, offset)
 
 
@@ -170,7 +177,8 @@ def _order(value: str | None, types: Mapping[str, str]) -> list[str]:
     return parts
 
 
-def _number(value: str | None, name: str, default: int, low: int, high: int) -> int:
+def _number(value: str | None, name: str, default: int | None, low: int,
+            high: int) -> int | None:
     if value is None or value == "":
         return default
     if not value.isdigit() or not low <= int(value) <= high:

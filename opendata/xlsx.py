@@ -103,7 +103,8 @@ def _header(names: Sequence[str]) -> str:
 
 
 def write_xlsx(connection: duckdb.DuckDBPyConnection, query: str,
-               columns: Sequence[tuple[str, str]], path: Path) -> None:
+               columns: Sequence[tuple[str, str]], path: Path,
+               params: list | None = None) -> None:
     """Write query's rows (columns: (name, dictionary type), in order) as a one-sheet XLSX."""
     quoted = ['"' + name.replace('"', '""') + '"' for name, _ in columns]
     rows = ("SELECT '<row>' || "
@@ -117,6 +118,7 @@ def write_xlsx(connection: duckdb.DuckDBPyConnection, query: str,
                         'workbookViewId="0"><pane ySplit="1" topLeftCell="A2" state="frozen"/>'
                         '</sheetView></sheetViews><sheetData>'.encode())
             sheet.write(_header([name for name, _ in columns]).encode())
-            for batch in connection.cursor().sql(rows).to_arrow_reader(BATCH_ROWS):
+            for batch in connection.cursor().sql(rows, params=params).to_arrow_reader(
+                    BATCH_ROWS):
                 sheet.write("".join(batch.column(0).to_pylist()).encode())
             sheet.write(b"</sheetData></worksheet>")

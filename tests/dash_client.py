@@ -154,3 +154,14 @@ def table_rows(tree: Tree) -> list[list[str]]:
         rows = tree["props"]["children"]
         return [[text(cell) for cell in row["props"]["children"]] for row in rows]
     return table_rows(tree.get("props", {}).get("children"))
+
+
+def ordered_ids(tree: Tree) -> list[str]:
+    """Every component id in a layout, in document order."""
+    if isinstance(tree, list):
+        return [found for child in tree for found in ordered_ids(child)]
+    if not isinstance(tree, dict):
+        return []
+    props = tree.get("props", {})
+    own = [props["id"]] if isinstance(props.get("id"), str) else []
+    return own + ordered_ids(props.get("children"))

@@ -218,3 +218,4 @@ def test_an_internal_or_unknown_kpi_is_404(site, kpi_id):
     answer = get(server, f"/api/v1/kpis/{kpi_id}")
     assert answer.status_code == 404 and "no public KPI" in answer.json()["error"]
     assert kpi_id not in {k["id"] for k in get(server, "/api/v1/kpis").json()["kpis"]}
+

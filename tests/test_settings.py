@@ -24,6 +24,7 @@ def test_defaults_serve_the_embedded_city_on_loopback():
         ("PORT", "70000", "not between 1 and 65535"),
         ("DASHBOARD_SNAPSHOT_RETENTION", "0", "must be 1 or more"),
         ("DASHBOARD_LOG_LEVEL", "LOUD", "must be DEBUG, INFO, WARNING or ERROR"),
+        ("DASHBOARD_DUCKDB_MEMORY_LIMIT", "lots", "must be an amount such as 128MB"),
     ],
 )
 def test_a_bad_value_is_refused_with_the_variable_named(env, value, words):

@@ -102,3 +102,11 @@ def test_a_snapshot_whose_tables_differ_from_what_was_loaded_is_never_published(
     with pytest.raises(PublishError, match="does not hold what was loaded"):
         publish(warehouse, staged, "20990101T000000000Z", "r", claimed, retention=5)
     assert read_manifest(warehouse).current == current
+
+
+def test_the_reader_caps_duckdbs_memory_as_configured(published):
+    reader = WarehouseReader(_warehouse(published), "96MB")
+    with reader.cursor() as (_, cursor):
+        (limit,) = cursor.execute("SELECT current_setting('memory_limit')").fetchall()[0]
+    reader.close()
+    assert limit in ("96.0 MB", "91.5 MiB")

@@ -7,9 +7,11 @@ from pathlib import Path
 import duckdb
 
 
-def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open a published snapshot; many processes may hold it read-only at once."""
-    return duckdb.connect(str(path), read_only=True)
+def open_read_only(path: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Open a published snapshot; many processes may hold it read-only at once. memory_limit
+    (e.g. "128MB") caps DuckDB's memory, mostly its cache of the file's blocks."""
+    config = {} if memory_limit is None else {"memory_limit": memory_limit}
+    return duckdb.connect(str(path), read_only=True, config=config)
 
 
 def open_read_write(path: Path) -> duckdb.DuckDBPyConnection:

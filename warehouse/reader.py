@@ -44,8 +44,9 @@ class _Open:
 class WarehouseReader:
     """Hands out cursors on the current snapshot of one warehouse folder."""
 
-    def __init__(self, warehouse_dir: Path) -> None:
+    def __init__(self, warehouse_dir: Path, memory_limit: str | None = None) -> None:
         self.warehouse_dir = warehouse_dir
+        self._memory_limit = memory_limit  # DuckDB's, per snapshot open; None: its default
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._stat_key: tuple[int, int, int] | None = None
@@ -117,7 +118,7 @@ class WarehouseReader:
     def _connection_for(self, snapshot: Snapshot) -> _Open:
         entry = self._open.get(snapshot.id)
         if entry is None:
-            connection = open_read_only(snapshot.path(self.warehouse_dir))
+            connection = open_read_only(snapshot.path(self.warehouse_dir), self._memory_limit)
             entry = self._open[snapshot.id] = _Open(snapshot, connection)
             log.info("opened snapshot %s read-only", snapshot.id)
         return entry

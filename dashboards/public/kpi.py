@@ -7,9 +7,12 @@ id and an internal KPI get the same "not found" page, so the site never reveals 
 
 from __future__ import annotations
 
+from html import escape
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
+from flask import request
 
 from dashboards import context
 from dashboards.cache import snapshot_cached
@@ -25,6 +28,7 @@ from dashboards.components.filters import choice, select, url_sync
 from dashboards.components.formatting import kpi_change, kpi_value, published, status_word
 from dashboards.components.frame import page_title
 from dashboards.components.states import safe_layout
+from dashboards.embed_route import embed_path
 from dashboards.kpi_download import download_path
 from kpis.read import (
     Definition,
@@ -103,6 +107,7 @@ def kpi_page(d: Definition, query: dict) -> html.Div:
         series_chart(d, points),
         breakdown_section(d, by),
         values_section(d, points),
+        embed_section(d, snapshot),
         lineage_section(d, origin, snapshot),
         dcc.Store(id=KPI_STORE, data=d.id),
         SYNC,
@@ -333,6 +338,23 @@ def values_section(d: Definition, points: list[Point]) -> html.Section:
         html.P("The file holds every value, city-wide and for every group, with its status, "
                "target and earlier values.", className="kpi-download-hint"),
         table,
+    ])
+
+
+def embed_section(d: Definition, snapshot: Snapshot) -> html.Section:
+    """The code that shows this KPI's chart in another site's page (dashboards/embed_route.py)."""
+    source = request.host_url.rstrip("/") + embed_path(d.id)
+    title = escape(f"{d.title}: {context.settings().city_name} open data")
+    snippet = (f'<iframe src="{source}" title="{title}" width="100%" height="820" '
+               'style="border:0" loading="lazy"></iframe>')
+    return html.Section(id="kpi-embed", className="kpi-embed",
+                        **{"aria-labelledby": "kpi-embed-title"}, children=[
+        html.H2("Embed this chart", id="kpi-embed-title"),
+        html.P("To show this chart, its latest value and its data in an article, paste this "
+               "code into the page. It shows the latest figures; to keep those of this data "
+               f"version, add ?snapshot={snapshot.id} to the address (it works while the "
+               "version is kept)."),
+        html.Pre(html.Code(snippet), className="kpi-query", id="kpi-embed-code"),
     ])
 
 

@@ -55,6 +55,7 @@ def not_before(later: str, earlier: str) -> Callable[[], pl.Expr]:
 def all_domains() -> dict[str, Domain]:
     from etl.domains import (
         budget,
+        downloads,
         engagement,
         feedback,
         permits,
@@ -63,5 +64,6 @@ def all_domains() -> dict[str, Domain]:
         survey,
     )
 
-    modules = (budget, service_requests, permits, engagement, population, survey, feedback)
+    modules = (budget, service_requests, permits, engagement, population, survey, feedback,
+               downloads)
     return {m.DOMAIN.name: m.DOMAIN for m in modules}

@@ -1,0 +1,190 @@
+"""What the open-data pages (/data and /data/<id>) read: the catalogue, one dataset, a block of
+its rows for the preview grid, and how many rows a filter keeps.
+
+Each function takes a cursor on one snapshot (dashboards/cache.py wraps them per snapshot). The
+rows come from `opendata.rows.build`, the query builder of the rows API, so a page's filters
+mean exactly what the same parameters mean to /api/v1/datasets/<id>/rows and its downloads, and
+the grid's order breaks ties as the API does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import duckdb
+
+from opendata.api import CATALOGUE
+from opendata.exports import FORMATS
+from opendata.rows import BadRequest, build
+
+BLOCK_ROWS = 100  # rows the grid asks for at a time
+MAX_BLOCK_ROWS = 1_000  # the most one request gets, whatever it asks: never the whole table
+# How old a dataset may be before the page says it is late, by its expected frequency.
+EXPECTED_AGE = {"hourly": timedelta(hours=1), "daily": timedelta(days=1),
+                "weekly": timedelta(weeks=1), "monthly": timedelta(days=31),
+                "quarterly": timedelta(days=92), "yearly": timedelta(days=366)}
+RANGE_TYPES = ("integer", "number", "date", "datetime")
+
+
+@dataclass(frozen=True)
+class DataFile:
+    format: str
+    bytes: int | None  # None: not made (note says why)
+    note: str | None
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    id: str
+    title: str
+    description: str
+    theme: str
+    keywords: tuple[str, ...]
+    frequency: str
+    publisher: str
+    contact_name: str
+    contact_email: str
+    licence_id: str
+    licence_title: str
+    licence_url: str
+    rows: int | None  # None: no data was loaded for it
+    columns: tuple[dict[str, Any], ...]  # the public data dictionary
+    files: tuple[DataFile, ...]  # in FORMATS order
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The formats it can be downloaded in."""
+        return tuple(f.format for f in self.files if f.bytes is not None)
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """One filter control of a column: a choice among its values, a from/to range, or an
+    equality box. `keys` are its parameters in the rows API (and in the page's URL)."""
+    column: str
+    column_type: str  # its dictionary type
+    kind: str  # "choice", "range" or "equals"
+    keys: tuple[str, ...]  # (name,) or (name.gte, name.lte)
+    options: tuple[str, ...] = ()  # for a choice
+
+
+def catalogue(cursor: duckdb.DuckDBPyConnection) -> list[DatasetInfo]:
+    """Every public dataset of the snapshot, in the catalogue's order."""
+    try:
+        found = cursor.execute(CATALOGUE.format(and_id="")).fetchall()
+        files = cursor.execute("SELECT dataset_id, format, bytes, note FROM opendata.files"
+                               ).fetchall()
+    except duckdb.CatalogException:  # published before open data: no opendata schema
+        return []
+    by_dataset: dict[str, dict[str, DataFile]] = {}
+    for dataset_id, fmt, size, note in files:
+        by_dataset.setdefault(dataset_id, {})[fmt] = DataFile(fmt, size, note)
+    return [_info(row, by_dataset.get(row[0], {})) for row in found]
+
+
+def dataset(cursor: duckdb.DuckDBPyConnection, dataset_id: str) -> DatasetInfo | None:
+    """One public dataset, or None (unknown, or internal)."""
+    return next((d for d in catalogue(cursor) if d.id == dataset_id), None)
+
+
+def _info(row: tuple, files: Mapping[str, DataFile]) -> DatasetInfo:
+    (dataset_id, title, description, theme, keywords, frequency, publisher, contact_name,
+     contact_email, licence_id, licence_title, licence_url, rows, columns) = row
+    return DatasetInfo(dataset_id, title, description, theme, tuple(keywords), frequency,
+                       publisher, contact_name, contact_email, licence_id, licence_title,
+                       licence_url, rows, tuple(json.loads(columns)),
+                       tuple(files[f] for f in FORMATS if f in files))
+
+
+def matching(datasets: Sequence[DatasetInfo], text: str = "", theme: str | None = None,
+             file_format: str | None = None) -> list[DatasetInfo]:
+    """The datasets whose title, description or keywords hold every word of text, of the theme
+    and offering the format (None: any)."""
+    words = text.casefold().split()
+
+    def found(d: DatasetInfo) -> bool:
+        haystack = " ".join([d.title, d.description, *d.keywords]).casefold()
+        return all(word in haystack for word in words)
+
+    return [d for d in datasets if found(d) and (theme is None or d.theme == theme)
+            and (file_format is None or file_format in d.formats)]
+
+
+def filter_fields(columns: Sequence[Mapping[str, Any]]) -> list[FilterField]:
+    """The filters a dataset offers: a choice for a column with allowed values (or a boolean),
+    from/to for numbers and dates, an equality box for text."""
+    fields = []
+    for column in columns:
+        name, kind = column["name"], column["type"]
+        if column.get("allowed") or kind == "boolean":
+            fields.append(FilterField(name, kind, "choice", (name,),
+                                      tuple(column.get("allowed") or ("true", "false"))))
+        elif kind in RANGE_TYPES:
+            fields.append(FilterField(name, kind, "range", (f"{name}.gte", f"{name}.lte")))
+        else:
+            fields.append(FilterField(name, kind, "equals", (name,)))
+    return fields
+
+
+def chosen_filters(columns: Sequence[Mapping[str, Any]],
+                   query: Mapping[str, object]) -> dict[str, str]:
+    """The filters set in a query string: known keys with a value, in the dictionary's order
+    (other keys, empty values and a key given twice are left out)."""
+    keys = [key for f in filter_fields(columns) for key in f.keys]
+    return {key: query[key] for key in keys
+            if isinstance(query.get(key), str) and query[key].strip()}
+
+
+def count(cursor: duckdb.DuckDBPyConnection, dataset_id: str,
+          filters: tuple[tuple[str, str], ...]) -> int:
+    """How many rows the filters keep; BadRequest if one cannot be applied. filters are
+    (key, value) pairs, hashable so the answer can be cached."""
+    info = _known(cursor, dataset_id)
+    if not filters:
+        return info.rows or 0
+    # Unpaged: every matching row, in no particular order.
+    wanted = build(_relation(info), info.columns, dict(filters), paged=False)
+    return cursor.execute(f"SELECT count(*) FROM ({wanted.sql})", wanted.params).fetchone()[0]
+
+
+def block(cursor: duckdb.DuckDBPyConnection, dataset_id: str, filters: Mapping[str, str],
+          sort_model: Sequence[Mapping[str, Any]] | None, start: object,
+          end: object) -> list[dict[str, Any]]:
+    """Rows start to end (at most MAX_BLOCK_ROWS of them) of the filtered rows, in the grid's
+    sort order (ties broken as the rows API does); BadRequest for anything malformed."""
+    info = _known(cursor, dataset_id)
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end):
+        raise BadRequest(f"rows {start!r} to {end!r}: not a range of row numbers")
+    args = {**filters, "order": _order(sort_model, info), "offset": str(start),
+            "limit": str(min(end - start, MAX_BLOCK_ROWS))}
+    wanted = build(_relation(info), info.columns, args)
+    got = cursor.execute(wanted.sql, wanted.params).fetchall()[:wanted.limit]
+    return [dict(zip(wanted.columns, row, strict=True)) for row in got]
+
+
+def _known(cursor: duckdb.DuckDBPyConnection, dataset_id: str) -> DatasetInfo:
+    found = dataset(cursor, dataset_id)
+    if found is None:
+        raise BadRequest(f"no public dataset {dataset_id[:100]!r}")
+    return found
+
+
+def _order(sort_model: Sequence[Mapping[str, Any]] | None, info: DatasetInfo) -> str:
+    """The grid's sortModel ([{colId, sort}]) as the rows API's `order`."""
+    names = {c["name"] for c in info.columns}
+    parts = []
+    for item in sort_model or []:
+        column = item.get("colId") if isinstance(item, Mapping) else None
+        direction = item.get("sort") if isinstance(item, Mapping) else None
+        if column not in names or direction not in ("asc", "desc"):
+            raise BadRequest(f"sort: {str(item)[:100]} is not a column and asc or desc")
+        parts.append(f"{column} {direction}")
+    return ",".join(parts)
+
+
+def _relation(info: DatasetInfo) -> str:
+    return f'opendata."{info.id}"'  # ids are lower-case letters, digits and _ (catalogue.py)
