@@ -1,5 +1,6 @@
-"""What the open-data pages (/data and /data/<id>) read: the catalogue, one dataset, a block of
-its rows for the preview grid, and how many rows a filter keeps.
+"""What the open-data pages (/data and /data/<id>) read: the catalogue (opendata/metadata.py's
+reader, the one the metadata documents use), the datasets a search matches, a dataset's filters,
+a block of its rows for the preview grid, and how many rows a filter keeps.
 
 Each function takes a cursor on one snapshot (dashboards/cache.py wraps them per snapshot). The
 rows come from `opendata.rows.build`, the query builder of the rows API, so a page's filters
@@ -9,7 +10,6 @@ the grid's order breaks ties as the API does.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,8 +17,7 @@ from typing import Any
 
 import duckdb
 
-from opendata.api import CATALOGUE
-from opendata.exports import FORMATS
+from opendata.metadata import Catalogue, Dataset, read_catalogue
 from opendata.rows import BadRequest, build
 
 BLOCK_ROWS = 100  # rows the grid asks for at a time
@@ -28,37 +27,6 @@ EXPECTED_AGE = {"hourly": timedelta(hours=1), "daily": timedelta(days=1),
                 "weekly": timedelta(weeks=1), "monthly": timedelta(days=31),
                 "quarterly": timedelta(days=92), "yearly": timedelta(days=366)}
 RANGE_TYPES = ("integer", "number", "date", "datetime")
-
-
-@dataclass(frozen=True)
-class DataFile:
-    format: str
-    bytes: int | None  # None: not made (note says why)
-    note: str | None
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    id: str
-    title: str
-    description: str
-    theme: str
-    keywords: tuple[str, ...]
-    frequency: str
-    publisher: str
-    contact_name: str
-    contact_email: str
-    licence_id: str
-    licence_title: str
-    licence_url: str
-    rows: int | None  # None: no data was loaded for it
-    columns: tuple[dict[str, Any], ...]  # the public data dictionary
-    files: tuple[DataFile, ...]  # in FORMATS order
-
-    @property
-    def formats(self) -> tuple[str, ...]:
-        """The formats it can be downloaded in."""
-        return tuple(f.format for f in self.files if f.bytes is not None)
 
 
 @dataclass(frozen=True)
@@ -72,41 +40,21 @@ class FilterField:
     options: tuple[str, ...] = ()  # for a choice
 
 
-def catalogue(cursor: duckdb.DuckDBPyConnection) -> list[DatasetInfo]:
-    """Every public dataset of the snapshot, in the catalogue's order."""
+def catalogue(cursor: duckdb.DuckDBPyConnection) -> Catalogue | None:
+    """The public catalogue of the snapshot; None when it publishes no dataset."""
     try:
-        found = cursor.execute(CATALOGUE.format(and_id="")).fetchall()
-        files = cursor.execute("SELECT dataset_id, format, bytes, note FROM opendata.files"
-                               ).fetchall()
+        return read_catalogue(cursor)
     except duckdb.CatalogException:  # published before open data: no opendata schema
-        return []
-    by_dataset: dict[str, dict[str, DataFile]] = {}
-    for dataset_id, fmt, size, note in files:
-        by_dataset.setdefault(dataset_id, {})[fmt] = DataFile(fmt, size, note)
-    return [_info(row, by_dataset.get(row[0], {})) for row in found]
+        return None
 
 
-def dataset(cursor: duckdb.DuckDBPyConnection, dataset_id: str) -> DatasetInfo | None:
-    """One public dataset, or None (unknown, or internal)."""
-    return next((d for d in catalogue(cursor) if d.id == dataset_id), None)
-
-
-def _info(row: tuple, files: Mapping[str, DataFile]) -> DatasetInfo:
-    (dataset_id, title, description, theme, keywords, frequency, publisher, contact_name,
-     contact_email, licence_id, licence_title, licence_url, rows, columns) = row
-    return DatasetInfo(dataset_id, title, description, theme, tuple(keywords), frequency,
-                       publisher, contact_name, contact_email, licence_id, licence_title,
-                       licence_url, rows, tuple(json.loads(columns)),
-                       tuple(files[f] for f in FORMATS if f in files))
-
-
-def matching(datasets: Sequence[DatasetInfo], text: str = "", theme: str | None = None,
-             file_format: str | None = None) -> list[DatasetInfo]:
+def matching(datasets: Sequence[Dataset], text: str = "", theme: str | None = None,
+             file_format: str | None = None) -> list[Dataset]:
     """The datasets whose title, description or keywords hold every word of text, of the theme
     and offering the format (None: any)."""
     words = text.casefold().split()
 
-    def found(d: DatasetInfo) -> bool:
+    def found(d: Dataset) -> bool:
         haystack = " ".join([d.title, d.description, *d.keywords]).casefold()
         return all(word in haystack for word in words)
 
@@ -166,14 +114,15 @@ def block(cursor: duckdb.DuckDBPyConnection, dataset_id: str, filters: Mapping[s
     return [dict(zip(wanted.columns, row, strict=True)) for row in got]
 
 
-def _known(cursor: duckdb.DuckDBPyConnection, dataset_id: str) -> DatasetInfo:
-    found = dataset(cursor, dataset_id)
+def _known(cursor: duckdb.DuckDBPyConnection, dataset_id: str) -> Dataset:
+    published = catalogue(cursor)
+    found = published.dataset(dataset_id) if published else None
     if found is None:
         raise BadRequest(f"no public dataset {dataset_id[:100]!r}")
     return found
 
 
-def _order(sort_model: Sequence[Mapping[str, Any]] | None, info: DatasetInfo) -> str:
+def _order(sort_model: Sequence[Mapping[str, Any]] | None, info: Dataset) -> str:
     """The grid's sortModel ([{colId, sort}]) as the rows API's `order`."""
     names = {c["name"] for c in info.columns}
     parts = []
@@ -186,5 +135,5 @@ def _order(sort_model: Sequence[Mapping[str, Any]] | None, info: DatasetInfo) ->
     return ",".join(parts)
 
 
-def _relation(info: DatasetInfo) -> str:
+def _relation(info: Dataset) -> str:
     return f'opendata."{info.id}"'  # ids are lower-case letters, digits and _ (catalogue.py)

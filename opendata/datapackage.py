@@ -4,7 +4,7 @@ one for the whole catalogue (`/datapackage.json`).
 Each resource is a dataset's CSV file, with its size and sha256 as made at publish and a Table
 Schema built from the data dictionary, so `frictionless validate` can check the file against
 its meaning (for a dataset no source has loaded yet, an empty table with that schema). Pure
-functions of the catalogue read from one snapshot and the site's addresses.
+functions of the catalogue read from one snapshot, that snapshot and the site's addresses.
 """
 
 from __future__ import annotations
@@ -15,25 +15,28 @@ from typing import Any
 from opendata.dcat import catalogue_description, catalogue_title
 from opendata.exports import MEDIA_TYPES
 from opendata.metadata import Addresses, Catalogue, Dataset
+from warehouse.manifest import Snapshot
 
 MISSING = [""]  # an empty cell: no value, or a small count withheld (the field says which)
 
 
-def dataset_package(catalogue: Catalogue, dataset: Dataset, at: Addresses) -> dict[str, Any]:
+def dataset_package(catalogue: Catalogue, snapshot: Snapshot, dataset: Dataset,
+                    at: Addresses) -> dict[str, Any]:
     """The data package of one dataset."""
     return {"profile": "tabular-data-package", "name": _name(dataset.id),
             "id": at.dataset_page(dataset.id), "title": dataset.title,
             "description": dataset.description, "homepage": at.dataset_page(dataset.id),
-            "keywords": list(dataset.keywords), "created": catalogue.published_at,
+            "keywords": list(dataset.keywords), "created": snapshot.published_at,
             **_parties(catalogue), "resources": [_resource(dataset, at)]}
 
 
-def catalogue_package(catalogue: Catalogue, at: Addresses) -> dict[str, Any]:
+def catalogue_package(catalogue: Catalogue, snapshot: Snapshot, at: Addresses) -> dict[str, Any]:
     """One data package holding every dataset, a resource each."""
     return {"profile": "tabular-data-package", "name": _name(catalogue_title(catalogue)),
             "id": at.catalogue_page, "title": catalogue_title(catalogue),
-            "description": catalogue_description(catalogue), "homepage": at.catalogue_page,
-            "created": catalogue.published_at, **_parties(catalogue),
+            "description": catalogue_description(catalogue, snapshot),
+            "homepage": at.catalogue_page, "created": snapshot.published_at,
+            **_parties(catalogue),
             "resources": [_resource(d, at) for d in catalogue.datasets]}
 
 

@@ -1,8 +1,8 @@
 """The catalogue as DCAT-AP 3 RDF, for European portals: `/catalog.ttl` and `/catalog.jsonld`.
 
-One rdflib graph, a pure function of the catalogue read from one snapshot and the site's
-addresses; Turtle and JSON-LD are two serialisations of it. Frequencies and file types use the
-EU vocabularies DCAT-AP recommends, media types IANA's URIs, checksums SPDX.
+One rdflib graph, a pure function of the catalogue read from one snapshot, that snapshot and the
+site's addresses; Turtle and JSON-LD are two serialisations of it. Frequencies and file types
+use the EU vocabularies DCAT-AP recommends, media types IANA's URIs, checksums SPDX.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from opendata.dcat import (
 )
 from opendata.exports import MEDIA_TYPES
 from opendata.metadata import FORMAT_NAMES, Addresses, Catalogue, Dataset
+from warehouse.manifest import Snapshot
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -31,7 +32,7 @@ PREFIXES = {"dcat": DCAT, "dct": DCTERMS, "foaf": FOAF, "vcard": VCARD, "spdx": 
 JSONLD_CONTEXT = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
 
-def dcat_ap_graph(catalogue: Catalogue, at: Addresses) -> Graph:
+def dcat_ap_graph(catalogue: Catalogue, snapshot: Snapshot, at: Addresses) -> Graph:
     """The DCAT-AP 3 catalogue: datasets, distributions (one a file, one the rows API) and
     the API as a data service."""
     graph = Graph()
@@ -41,16 +42,16 @@ def dcat_ap_graph(catalogue: Catalogue, at: Addresses) -> Graph:
     publisher, contact, licence = _parties(graph, catalogue)
     service = URIRef(at.api)
     _describe(graph, node, DCAT.Catalog, title=catalogue_title(catalogue),
-              description=catalogue_description(catalogue))
+              description=catalogue_description(catalogue, snapshot))
     graph.add((node, DCTERMS.publisher, publisher))
     graph.add((node, DCTERMS.license, licence))
     graph.add((node, FOAF.homepage, node))
-    graph.add((node, DCTERMS.modified, Literal(catalogue.published_at, datatype=XSD.dateTime)))
+    graph.add((node, DCTERMS.modified, Literal(snapshot.published_at, datatype=XSD.dateTime)))
     graph.add((node, DCAT.service, service))
     for dataset in catalogue.datasets:
-        dataset_node = _dataset(graph, catalogue, dataset, at, (publisher, contact, licence))
+        dataset_node = _dataset(graph, snapshot, dataset, at, (publisher, contact, licence))
         graph.add((node, DCAT.dataset, dataset_node))
-        if dataset.files:
+        if dataset.made:
             graph.add((service, DCAT.servesDataset, dataset_node))
     _describe(graph, service, DCAT.DataService, title=f"{catalogue.publisher} open data API",
               description="Every public dataset's rows, filtered and paged, as JSON.")
@@ -76,13 +77,13 @@ def _parties(graph: Graph, catalogue: Catalogue) -> tuple[BNode, BNode, URIRef]:
     return publisher, contact, licence
 
 
-def _dataset(graph: Graph, catalogue: Catalogue, dataset: Dataset, at: Addresses,
+def _dataset(graph: Graph, snapshot: Snapshot, dataset: Dataset, at: Addresses,
              parties: tuple[BNode, BNode, URIRef]) -> URIRef:
     publisher, contact, licence = parties
     node = URIRef(at.dataset_page(dataset.id))
     _describe(graph, node, DCAT.Dataset, title=dataset.title, description=dataset.description)
     graph.add((node, DCTERMS.identifier, Literal(at.dataset_page(dataset.id))))
-    graph.add((node, DCTERMS.modified, Literal(catalogue.published_at, datatype=XSD.dateTime)))
+    graph.add((node, DCTERMS.modified, Literal(snapshot.published_at, datatype=XSD.dateTime)))
     graph.add((node, DCTERMS.publisher, publisher))
     graph.add((node, DCAT.contactPoint, contact))
     graph.add((node, DCAT.landingPage, node))
@@ -95,7 +96,7 @@ def _dataset(graph: Graph, catalogue: Catalogue, dataset: Dataset, at: Addresses
     graph.add((node, DCAT.theme, theme))
     graph.add((theme, RDF.type, SKOS.Concept))
     graph.add((theme, SKOS.prefLabel, Literal(dataset.theme)))
-    for file in dataset.files:
+    for file in dataset.made:
         url = URIRef(at.file(dataset.id, file.format))
         _describe(graph, url, DCAT.Distribution,
                   title=f"{dataset.title} ({FORMAT_NAMES[file.format]})")
@@ -112,7 +113,7 @@ def _dataset(graph: Graph, catalogue: Catalogue, dataset: Dataset, at: Addresses
         graph.add((checksum, RDF.type, SPDX.Checksum))
         graph.add((checksum, SPDX.algorithm, URIRef(SHA256)))
         graph.add((checksum, SPDX.checksumValue, Literal(file.sha256, datatype=XSD.hexBinary)))
-    if dataset.files:
+    if dataset.made:
         rows = URIRef(at.rows(dataset.id))
         _describe(graph, rows, DCAT.Distribution, title=f"{dataset.title} (API)",
                   description=api_description(dataset))

@@ -1,32 +1,26 @@
-"""The open-data catalogue as the metadata documents read it (DCAT-US, DCAT-AP, Frictionless):
-the public datasets of one snapshot with the files made for them, and the addresses that name
-them.
+"""The open-data catalogue of one snapshot, as the data pages (opendata/browse.py) and the
+metadata documents (DCAT-US, DCAT-AP, Frictionless) read it: the public datasets with every file
+publish tried to make for them, and the addresses that name them.
 
 Everything comes from what publish wrote into the snapshot (`opendata.datasets` and
-`opendata.files`, both from config/datasets.yaml), so every document describes one data version.
+`opendata.files`, both from config/datasets.yaml), so every page and document describes one
+data version.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import duckdb
 
-from opendata.api import CATALOGUE, PREFIX, NotFound
-from opendata.exports import FORMATS
+from opendata.api import CATALOGUE, PREFIX
+from opendata.exports import FORMATS, ExportFile
 from opendata.files_route import file_path
-from warehouse.manifest import Snapshot
 
 FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "parquet": "Parquet", "xlsx": "XLSX"}
-
-
-@dataclass(frozen=True)
-class File:
-    format: str
-    bytes: int
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -37,12 +31,23 @@ class Dataset:
     theme: str
     keywords: tuple[str, ...]
     frequency: str
-    rows: int | None
-    columns: tuple[dict, ...]  # the public data dictionary, as publish recorded it
-    files: tuple[File, ...]  # only those made, in FORMATS order
+    rows: int | None  # None: no data was loaded for it
+    columns: tuple[dict[str, Any], ...]  # the public data dictionary, as publish recorded it
+    files: tuple[ExportFile, ...]  # every one publish tried, made or not, in FORMATS order
 
-    def file(self, file_format: str) -> File | None:
-        return next((f for f in self.files if f.format == file_format), None)
+    @property
+    def made(self) -> tuple[ExportFile, ...]:
+        """The files that were made, the ones to download."""
+        return tuple(f for f in self.files if f.file_name is not None)
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The formats it can be downloaded in."""
+        return tuple(f.format for f in self.made)
+
+    def file(self, file_format: str) -> ExportFile | None:
+        """The file made in file_format, if there is one."""
+        return next((f for f in self.made if f.format == file_format), None)
 
 
 @dataclass(frozen=True)
@@ -53,9 +58,11 @@ class Catalogue:
     licence_id: str
     licence_title: str
     licence_url: str
-    snapshot_id: str
-    published_at: str  # ISO 8601, UTC: when this data version was published
-    datasets: tuple[Dataset, ...]
+    datasets: tuple[Dataset, ...]  # in the catalogue's order
+
+    def dataset(self, dataset_id: object) -> Dataset | None:
+        """The public dataset of that id, or None."""
+        return next((d for d in self.datasets if d.id == dataset_id), None)
 
 
 @dataclass(frozen=True)
@@ -100,30 +107,27 @@ class Addresses:
         return f"{self.base}{PREFIX}/openapi.json"
 
 
-def read_catalogue(cursor: duckdb.DuckDBPyConnection, snapshot: Snapshot,
-                   dataset_id: str | None = None) -> Catalogue:
-    """The public catalogue of the cursor's snapshot, or only dataset_id (NotFound if it is not
-    a public dataset there)."""
+def read_catalogue(cursor: duckdb.DuckDBPyConnection,
+                   dataset_id: str | None = None) -> Catalogue | None:
+    """The public catalogue of the cursor's snapshot, or only dataset_id; None when there is no
+    such public dataset. duckdb.CatalogException for a snapshot published before open data."""
     found = cursor.execute(CATALOGUE.format(and_id="AND dataset_id = ?" if dataset_id else ""),
                            [dataset_id] if dataset_id else []).fetchall()
     if not found:
-        raise NotFound(f"no public dataset {dataset_id[:100]!r} in snapshot {snapshot.id}: the "
-                       f"list is at {PREFIX}/datasets" if dataset_id
-                       else f"snapshot {snapshot.id} publishes no datasets")
-    files: dict[str, list[File]] = {}
-    for owner, fmt, size, digest in cursor.execute(
-            "SELECT dataset_id, format, bytes, sha256 FROM opendata.files "
-            "WHERE file_name IS NOT NULL").fetchall():
-        files.setdefault(owner, []).append(File(fmt, size, digest))
+        return None
+    recorded = cursor.execute("SELECT dataset_id, format, file_name, bytes, sha256, note "
+                              "FROM opendata.files").fetchall()
+    files: dict[str, list[ExportFile]] = {}
+    for owner, *described in recorded:
+        files.setdefault(owner, []).append(ExportFile(*described))
     first = found[0]
     return Catalogue(
         publisher=first[6], contact_name=first[7], contact_email=first[8],
         licence_id=first[9], licence_title=first[10], licence_url=first[11],
-        snapshot_id=snapshot.id, published_at=snapshot.published_at,
         datasets=tuple(_dataset(row, files.get(row[0], [])) for row in found))
 
 
-def _dataset(row: tuple, files: list[File]) -> Dataset:
+def _dataset(row: tuple, files: list[ExportFile]) -> Dataset:
     (dataset_id, title, description, theme, keywords, frequency, *_, rows, columns) = row
     return Dataset(dataset_id, title, description, theme, tuple(keywords), frequency, rows,
                    tuple(json.loads(columns)),

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 from flask import Blueprint, Response, current_app, request
 
-from opendata.api import PREFIX, answer
+from opendata.api import PREFIX, NotFound, answer
 from opendata.datapackage import catalogue_package, dataset_package
 from opendata.dcat import dcat_us3_catalog, pod_catalog
 from opendata.dcat_ap import JSONLD_CONTEXT, dcat_ap_graph
@@ -27,7 +27,7 @@ from warehouse.manifest import Snapshot
 from warehouse.reader import WarehouseReader
 
 JSON = "application/json"
-Build = Callable[[Catalogue, Addresses], Any]
+Build = Callable[[Catalogue, Snapshot, Addresses], Any]
 
 
 def metadata_routes(reader: WarehouseReader) -> Blueprint:
@@ -44,13 +44,14 @@ def metadata_routes(reader: WarehouseReader) -> Blueprint:
 
     @routes.get("/catalog.ttl")
     def dcat_ap_turtle() -> Response:
-        return _serve(reader, lambda catalogue, at: dcat_ap_graph(catalogue, at).serialize(
-            format="turtle"), "text/turtle")
+        return _serve(reader, lambda catalogue, snapshot, at: dcat_ap_graph(
+            catalogue, snapshot, at).serialize(format="turtle"), "text/turtle")
 
     @routes.get("/catalog.jsonld")
     def dcat_ap_jsonld() -> Response:
-        return _serve(reader, lambda catalogue, at: dcat_ap_graph(catalogue, at).serialize(
-            format="json-ld", context=JSONLD_CONTEXT), "application/ld+json")
+        return _serve(reader, lambda catalogue, snapshot, at: dcat_ap_graph(
+            catalogue, snapshot, at).serialize(format="json-ld", context=JSONLD_CONTEXT),
+            "application/ld+json")
 
     @routes.get("/datapackage.json")
     def whole_package() -> Response:
@@ -58,21 +59,26 @@ def metadata_routes(reader: WarehouseReader) -> Blueprint:
 
     @routes.get(f"{PREFIX}/datasets/<dataset_id>/datapackage.json")
     def one_package(dataset_id: str) -> Response:
-        return _serve(reader, lambda catalogue, at: dataset_package(
-            catalogue, catalogue.datasets[0], at), JSON, dataset_id)
+        return _serve(reader, lambda catalogue, snapshot, at: dataset_package(
+            catalogue, snapshot, catalogue.datasets[0], at), JSON, dataset_id)
 
     return routes
 
 
 def _serve(reader: WarehouseReader, build: Build, media_type: str,
            dataset_id: str | None = None) -> Response:
-    """build(catalogue, addresses) of the asked-for snapshot, as media_type."""
+    """build(catalogue, snapshot, addresses) of the asked-for snapshot, as media_type."""
     def make(snapshot: Snapshot, cursor: duckdb.DuckDBPyConnection) -> Catalogue:
-        return read_catalogue(cursor, snapshot, dataset_id)
+        found = read_catalogue(cursor, dataset_id)
+        if found is None:
+            raise NotFound(f"no public dataset {dataset_id[:100]!r} in snapshot {snapshot.id}: "
+                           f"the list is at {PREFIX}/datasets" if dataset_id
+                           else f"snapshot {snapshot.id} publishes no datasets")
+        return found
 
     def respond(snapshot: Snapshot, catalogue: Catalogue) -> Response:
         at = Addresses(request.host_url.rstrip("/"), request.args.get("snapshot") or None)
-        body = build(catalogue, at)
+        body = build(catalogue, snapshot, at)
         text = body if isinstance(body, str) else current_app.json.dumps(body)
         return Response(text, mimetype=media_type)
 

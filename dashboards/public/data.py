@@ -8,6 +8,7 @@ its theme, when it was last updated, how often it is expected to be, its rows an
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import dash
 import dash_bootstrap_components as dbc
@@ -25,7 +26,8 @@ from dashboards.components.filters import choice, select, url_sync
 from dashboards.components.frame import page_title
 from dashboards.components.freshness import updated
 from dashboards.components.states import safe_layout
-from opendata.browse import DatasetInfo, catalogue, matching
+from opendata.browse import catalogue, matching
+from opendata.metadata import Dataset
 from warehouse.manifest import Snapshot
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,13 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def theme_options(datasets: list[DatasetInfo]) -> list[tuple[str, str]]:
+def _datasets() -> tuple[Snapshot, tuple[Dataset, ...]]:
+    """The current snapshot and its public datasets (none before any is published)."""
+    snapshot, found = snapshot_cached(catalogue)()
+    return snapshot, found.datasets if found else ()
+
+
+def theme_options(datasets: Sequence[Dataset]) -> list[tuple[str, str]]:
     themes = dict.fromkeys(d.theme for d in datasets)  # in the catalogue's order
     return [(ALL, "All themes"), *[(t, theme_name(t)) for t in themes]]
 
@@ -63,7 +71,7 @@ def format_options() -> list[tuple[str, str]]:
 @safe_layout
 def layout(q: object = None, theme: object = None, feedback: object = None,
            **query: object) -> html.Div:
-    snapshot, datasets = snapshot_cached(catalogue)()
+    snapshot, datasets = _datasets()
     head = [
         html.H1("Open data"),
         html.P(["Every dataset the city publishes, free to download and reuse under its "
@@ -106,7 +114,7 @@ def layout(q: object = None, theme: object = None, feedback: object = None,
 def refilter(search: str | None, theme: str | None, file_format: str | None) -> tuple:
     """The search or a select changed: the datasets that match now."""
     try:
-        snapshot, datasets = snapshot_cached(catalogue)()
+        snapshot, datasets = _datasets()
         showing, shown = results(snapshot, datasets, _text(search),
                                  choice(theme, theme_options(datasets), ALL),
                                  choice(file_format, format_options(), ALL))
@@ -117,7 +125,7 @@ def refilter(search: str | None, theme: str | None, file_format: str | None) -> 
                        role="alert"), "")
 
 
-def results(snapshot: Snapshot, datasets: list[DatasetInfo], search: str, theme: str,
+def results(snapshot: Snapshot, datasets: Sequence[Dataset], search: str, theme: str,
             file_format: str) -> tuple[html.P, html.Div]:
     """A sentence saying how many datasets match, and their cards."""
     found = matching(datasets, search, None if theme == ALL else theme,
@@ -149,7 +157,7 @@ def showing_words(found: int, total: int, search: str, theme: str, file_format: 
     return f"{found} of {total} datasets {verb} {', '.join(parts)}."
 
 
-def card(d: DatasetInfo, snapshot: Snapshot) -> html.Li:
+def card(d: Dataset, snapshot: Snapshot) -> html.Li:
     facts = [
         ("Theme", theme_name(d.theme)),
         ("Last updated", updated(snapshot.published_at)),

@@ -37,7 +37,6 @@ from dashboards.components.grid import grid_sync, rows_grid
 from dashboards.components.row_filters import filter_controls, query_sync
 from dashboards.components.states import safe_layout
 from opendata.browse import (
-    DatasetInfo,
     block,
     catalogue,
     chosen_filters,
@@ -46,6 +45,7 @@ from opendata.browse import (
 )
 from opendata.exports import EXCEL_MAX_ROWS
 from opendata.files_route import file_path
+from opendata.metadata import Catalogue, Dataset
 from opendata.rows import BadRequest
 from warehouse.manifest import Snapshot
 
@@ -66,7 +66,7 @@ NO_ROWS = {"rowData": [], "rowCount": 0}
 def _title(dataset_id: object = None, **_: object) -> str:
     """The <title>: the dataset's own title, so tabs and bookmarks say which one it is."""
     try:
-        _, found = _find(dataset_id)
+        _, _, found = _find(dataset_id)
     except Exception:  # no snapshot yet, or it could not be read: the page says which
         return page_title("Dataset")()
     return page_title(found.title if found else "Dataset not found")()
@@ -81,19 +81,20 @@ query_sync(QUERY_STORE)
 grid_sync(GRID_ID, GRID_LABEL, QUERY_STORE, GRID_STORE)
 
 
-def _find(dataset_id: object) -> tuple[Snapshot, DatasetInfo | None]:
-    """The current snapshot, and the public dataset of that id in it (None: there is none)."""
-    snapshot, datasets = snapshot_cached(catalogue)()
-    return snapshot, next((d for d in datasets if d.id == dataset_id), None)
+def _find(dataset_id: object) -> tuple[Snapshot, Catalogue | None, Dataset | None]:
+    """The current snapshot, its public catalogue (None: it publishes none) and the dataset of
+    that id in it (None: there is none)."""
+    snapshot, published = snapshot_cached(catalogue)()
+    return snapshot, published, published.dataset(dataset_id) if published else None
 
 
-def _filters(d: DatasetInfo, search: object) -> dict[str, str]:
+def _filters(d: Dataset, search: object) -> dict[str, str]:
     """The filters a query string ("?district=Northgate") sets on the dataset."""
     return chosen_filters(d.columns, _parse_query_string(search if isinstance(search, str)
                                                          else ""))
 
 
-def _matching(d: DatasetInfo, filters: Mapping[str, str]) -> tuple[int | None, str | None]:
+def _matching(d: Dataset, filters: Mapping[str, str]) -> tuple[int | None, str | None]:
     """How many rows the filters keep, or None and why they cannot be applied."""
     try:
         return snapshot_cached(count)(d.id, tuple(filters.items()))[1], None
@@ -103,7 +104,7 @@ def _matching(d: DatasetInfo, filters: Mapping[str, str]) -> tuple[int | None, s
 
 @safe_layout
 def layout(dataset_id: object = None, feedback: object = None, **query: object) -> html.Div:
-    snapshot, found = _find(dataset_id)
+    snapshot, published, found = _find(dataset_id)
     status = feedback if isinstance(feedback, str) else None
     if found is None:
         return not_found(snapshot, status)
@@ -112,14 +113,14 @@ def layout(dataset_id: object = None, feedback: object = None, **query: object) 
     return html.Div([
         html.H1(found.title, id="dataset-title"),
         html.P(found.description, className="lead", id="dataset-description"),
-        about_section(found, snapshot),
+        about_section(found, published, snapshot),
         downloads_section(found),
         explore_section(found, filters, base),
         dictionary_section(found),
         html.Section(id="dataset-cite", className="dataset-section",
                      **{"aria-labelledby": "dataset-cite-title"}, children=[
             html.H2("Cite this dataset", id="dataset-cite-title"),
-            html.P(citation(found, snapshot, filters, base), id=CITATION_ID,
+            html.P(citation(found, published, snapshot, filters, base), id=CITATION_ID,
                    className="dataset-citation"),
         ]),
         dcc.Store(id=ID_STORE, data=found.id),
@@ -137,7 +138,7 @@ def _search(filters: Mapping[str, str]) -> str:
 # ---------------------------------------------------------------- what it is
 
 
-def about_section(d: DatasetInfo, snapshot: Snapshot) -> html.Section:
+def about_section(d: Dataset, published: Catalogue, snapshot: Snapshot) -> html.Section:
     late = is_late(snapshot.published_at, d.frequency)
     freshness = html.Span(id="dataset-freshness", children=[
         "Updated ", updated(snapshot.published_at), f", expected {d.frequency}.",
@@ -147,11 +148,11 @@ def about_section(d: DatasetInfo, snapshot: Snapshot) -> html.Section:
     facts = [
         ("Freshness", freshness),
         ("Rows", rows_words(d.rows)),
-        ("Publisher", d.publisher),
-        ("Contact", [f"{d.contact_name} (", html.A(d.contact_email,
-                                                    href=f"mailto:{d.contact_email}"), ")"]),
-        ("Licence", html.A(f"{d.licence_title} ({d.licence_id})", href=d.licence_url,
-                           id="dataset-licence")),
+        ("Publisher", published.publisher),
+        ("Contact", [f"{published.contact_name} (", html.A(
+            published.contact_email, href=f"mailto:{published.contact_email}"), ")"]),
+        ("Licence", html.A(f"{published.licence_title} ({published.licence_id})",
+                           href=published.licence_url, id="dataset-licence")),
         ("Theme", theme_name(d.theme)),
         ("Keywords", ", ".join(d.keywords)),
     ]
@@ -163,7 +164,7 @@ def about_section(d: DatasetInfo, snapshot: Snapshot) -> html.Section:
     ])
 
 
-def downloads_section(d: DatasetInfo) -> html.Section:
+def downloads_section(d: Dataset) -> html.Section:
     items = [html.Li([html.A(FORMAT_NAMES[f.format], href=file_path(d.id, f.format),
                              id=f"dataset-download-{f.format}"), f" ({file_size(f.bytes)})"])
              if f.bytes is not None else html.Li(f"{FORMAT_NAMES[f.format]}: {f.note}")
@@ -176,7 +177,7 @@ def downloads_section(d: DatasetInfo) -> html.Section:
     ])
 
 
-def dictionary_section(d: DatasetInfo) -> html.Section:
+def dictionary_section(d: Dataset) -> html.Section:
     headings = ("Column", "Type", "Description", "Unit", "Allowed values", "Notes")
     rows = [html.Tr([
         html.Th(html.Code(c["name"]), scope="row", **{"data-label": headings[0]}),
@@ -211,7 +212,7 @@ def notes(column: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------- the rows
 
 
-def explore_section(d: DatasetInfo, filters: Mapping[str, str], base: str) -> html.Section:
+def explore_section(d: Dataset, filters: Mapping[str, str], base: str) -> html.Section:
     head = html.H2("Preview and filter the rows", id=GRID_LABEL)
     if d.rows is None:
         return html.Section(id="dataset-explore", className="dataset-section",
@@ -234,7 +235,7 @@ def explore_section(d: DatasetInfo, filters: Mapping[str, str], base: str) -> ht
     ])
 
 
-def count_words(d: DatasetInfo, filters: Mapping[str, str], matched: int | None,
+def count_words(d: Dataset, filters: Mapping[str, str], matched: int | None,
                 problem: str | None) -> list:
     """'1,234 of 20,000 rows match the filters.' with a link to clear them."""
     clear = [" ", dcc.Link("Clear the filters", href=dataset_path(d.id), id="dataset-clear")]
@@ -245,7 +246,7 @@ def count_words(d: DatasetInfo, filters: Mapping[str, str], matched: int | None,
     return [f"{matched:,} of {rows_words(d.rows)} match the filters.", *clear]
 
 
-def filtered_links(d: DatasetInfo, filters: Mapping[str, str], matched: int | None,
+def filtered_links(d: Dataset, filters: Mapping[str, str], matched: int | None,
                    base: str) -> list:
     """Download links for the filtered rows (when filters are set) and the API address for
     them: the same query parameters."""
@@ -258,22 +259,22 @@ def filtered_links(d: DatasetInfo, filters: Mapping[str, str], matched: int | No
         return found
     items = [html.Li(html.A(FORMAT_NAMES[f.format], href=file_path(d.id, f.format) + query,
                             id=f"dataset-filtered-{f.format}"))
-             for f in d.files if f.bytes is not None
-             and not (f.format == "xlsx" and matched > EXCEL_MAX_ROWS)]
+             for f in d.made if not (f.format == "xlsx" and matched > EXCEL_MAX_ROWS)]
     return [html.P(f"Download only the {rows_words(matched)} these filters keep:",
                    className="dataset-filtered-title"),
             html.Ul(items, className="dataset-downloads"), *found]
 
 
-def citation(d: DatasetInfo, snapshot: Snapshot, filters: Mapping[str, str], base: str) -> str:
+def citation(d: Dataset, published: Catalogue, snapshot: Snapshot, filters: Mapping[str, str],
+             base: str) -> str:
     """'<publisher> (<year>). <title> [dataset], snapshot <id>, published <date>. <URL of that
     version's rows>. Licence <licence>.'"""
     when = moment(snapshot.published_at)
     pinned = urlencode({**filters, "snapshot": snapshot.id})
-    return (f"{d.publisher} ({when.year}). {d.title} [dataset], snapshot {snapshot.id}, "
+    return (f"{published.publisher} ({when.year}). {d.title} [dataset], snapshot {snapshot.id}, "
             f"published {when.day} {when:%B %Y}. "
             f"{base}{file_path(d.id, 'csv')}?{pinned}. "
-            f"Licence {d.licence_title} ({d.licence_id}).")
+            f"Licence {published.licence_title} ({published.licence_id}).")
 
 
 @dash.callback(Output(COUNT_ID, "children"), Output(FILTERED_ID, "children"),
@@ -282,7 +283,7 @@ def citation(d: DatasetInfo, snapshot: Snapshot, filters: Mapping[str, str], bas
 def refilter(search: str | None, dataset_id: str | None) -> tuple:
     """The filters changed: the count, the links and the citation for the new ones."""
     try:
-        snapshot, d = _find(dataset_id)
+        snapshot, published, d = _find(dataset_id)
         if d is None:  # unpublished since the page was drawn: the page says so when reloaded
             return dash.no_update, dash.no_update, dash.no_update
         filters = _filters(d, search)
@@ -290,7 +291,7 @@ def refilter(search: str | None, dataset_id: str | None) -> tuple:
         base = request.host_url.rstrip("/")
         return (count_words(d, filters, matched, problem),
                 filtered_links(d, filters, matched, base),
-                citation(d, snapshot, filters, base))
+                citation(d, published, snapshot, filters, base))
     except Exception:
         log.exception("dataset %r: the filters could not be applied", dataset_id)
         return (html.Span("The rows could not be counted. Please try again later.",
@@ -302,7 +303,7 @@ def refilter(search: str | None, dataset_id: str | None) -> tuple:
 def grid_rows(asked: Any, search: str | None, dataset_id: str | None) -> dict:
     """The block of rows the grid asks for, filtered by the page and sorted by the grid."""
     try:
-        _, found = _find(dataset_id)
+        _, _, found = _find(dataset_id)
         if found is None or not isinstance(asked, dict):
             return NO_ROWS
         filters = _filters(found, search)
