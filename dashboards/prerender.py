@@ -9,8 +9,9 @@ reader without JavaScript keeps the preview: the text, numbers and links, not th
 
 Only what the public pages use is rendered: html.* components, dcc.Link, dcc.Store and
 dcc.Location (nothing), dbc.Label, dbc.Select and dbc.Input, as dash-bootstrap-components draws
-them, and dash-ag-grid's grid as an empty box of its size (it is drawn in the browser only).
-Another component raises UnknownComponent, and the page is served without a preview.
+them. (A dataset's grid is not in its page's layout: it is put in its empty box in the browser,
+dashboards/components/grid.py.) Another component raises UnknownComponent, and the page is
+served without a preview.
 """
 
 from __future__ import annotations
@@ -143,14 +144,6 @@ def _input(props: Mapping[str, Any], inner: str) -> str:
                                                               props.get("className"))})
 
 
-def _grid(props: Mapping[str, Any], inner: str) -> str:
-    # The grid's rows come from a callback once the page runs (dashboards/components/grid.py):
-    # the preview keeps the whole page but draws the grid as an empty box of the same size, so
-    # nothing moves when it appears, and a reader without JavaScript still gets the dictionary,
-    # the download links and the API address below it.
-    return _element("div", {k: props.get(k) for k in ("id", "className", "style")})
-
-
 RENDERERS: dict[tuple[str, str], Callable[[Mapping[str, Any], str], str]] = {
     ("dash_core_components", "Link"): _link,
     ("dash_core_components", "Store"): _nothing,
@@ -158,7 +151,6 @@ RENDERERS: dict[tuple[str, str], Callable[[Mapping[str, Any], str], str]] = {
     ("dash_bootstrap_components", "Label"): _label,
     ("dash_bootstrap_components", "Select"): _select,
     ("dash_bootstrap_components", "Input"): _input,
-    ("dash_ag_grid", "AgGrid"): _grid,
 }
 
 

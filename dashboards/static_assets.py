@@ -10,9 +10,9 @@ Measured in bench/README.md ("Page speed"). What `tune_static_assets(app)` chang
 - @babel/polyfill (99 kB, the first script of every page, about 150 ms of main thread on a
   laptop, 600 ms on Lighthouse's phone) is for browsers older than Dash supports; the only
   part Dash's bundles still use is regenerator-runtime, served instead (7 kB).
-- dash-ag-grid's bundle (1.3 MB) is sent only in the pages that show a grid, a dataset's page
-  (`/data/<id>`): Dash would put it in every page. Links to those pages are therefore plain
-  links (a page load), never dcc.Link.
+- dash-ag-grid's bundle (1.3 MB) is in no page: Dash would put it in every one. Its address
+  goes in `<meta name="grid-src">`, and assets/grid-loader.js loads it when a dataset page's
+  grid comes near the screen (on a phone it cost 1.5 s of blocked main thread at load).
 - Scripts are deferred and `_dash-layout` and `_dash-dependencies` are preloaded, so the page
   paints before the scripts run and its two JSON requests go out with the scripts, not after.
 - Cache-Control: a year, immutable, for fingerprinted files (Dash's component suites and
@@ -52,8 +52,7 @@ COMPRESSIBLE = {"text/javascript", "application/javascript", "text/css", "applic
                 "image/svg+xml"}
 POLYFILL = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>')
 RENDERER = re.compile(r"var renderer = (new DashRenderer\(.*?\));", re.DOTALL)
-GRID_SCRIPT = re.compile(r'<script src="[^"]*/dash_ag_grid/dash_ag_grid\.[^"]*js"></script>')
-GRID_PAGES = re.compile(r"^/data/[^/]+$")
+GRID_SCRIPT = re.compile(r'<script src="([^"]*/dash_ag_grid/dash_ag_grid\.[^"]*js)"></script>')
 
 
 def tune_static_assets(app: Dash) -> None:
@@ -93,8 +92,10 @@ def _rewrite_index(app: Dash, prefix: str, plotly_src: str) -> None:
 
     def interpolate_index(**kwargs: str) -> str:
         scripts = POLYFILL.sub(f'<script src="{regenerator}"></script>', kwargs["scripts"])
-        if not GRID_PAGES.match(request.path):
+        grid = GRID_SCRIPT.search(scripts)
+        if grid:
             scripts = GRID_SCRIPT.sub("", scripts)
+            kwargs["metas"] += f'<meta name="grid-src" content="{grid.group(1)}">'
         renderer, found = RENDERER.subn(
             r"document.addEventListener('DOMContentLoaded', function () {"
             r" window.renderer = \1; });", kwargs["renderer"])

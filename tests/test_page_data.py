@@ -91,7 +91,7 @@ def test_the_catalogue_lists_exactly_the_public_datasets_with_their_rows_and_fil
         counted = query(workspace, f'SELECT count(*) FROM opendata."{dataset_id}"')[0][0]
         assert rows == counted
         assert title in shown and f"{counted:,} rows" in shown, dataset_id
-        link = find_type(find(page, f"dataset-card-{dataset_id}"), "A")
+        link = find_type(find(page, f"dataset-card-{dataset_id}"), "Link")
         assert link["props"]["href"] == f"/data/{dataset_id}"
     for _, title in internal:
         assert title not in text(page)
@@ -341,22 +341,23 @@ def test_the_dataset_page_is_prerendered_with_a_placeholder_for_the_grid(site):
     _, server = site
     html = server.get("/data/permits?district=Northgate").text
     preview = html.split('<div id="page-preview">', 1)[1]
-    assert '<div id="dataset-grid" class="data-grid" style="height: 28rem; width: 100%">' \
-        '</div>' in preview
+    assert '<div id="dataset-grid-slot" class="data-grid grid-slot" style="height: 28rem; ' \
+        'width: 100%"></div>' in preview
     assert "Data dictionary" in preview and 'id="dataset-filtered-csv"' in preview
     # The filter's control, under the id Dash gives it in the browser.
     assert 'id="{&quot;key&quot;:&quot;district&quot;,&quot;type&quot;:&quot;row-filter' \
            '&quot;}" value="Northgate"' in preview
 
 
-def test_only_a_dataset_page_loads_the_grids_script_and_links_to_it_load_a_page(site):
+def test_no_page_loads_the_grids_script_but_every_page_says_where_it_is(site):
+    """assets/grid-loader.js loads it when a dataset's grid comes near the screen."""
     _, server = site
-    grid_script = "/_dash-component-suites/dash_ag_grid/dash_ag_grid."
-    assert grid_script in server.get("/data/permits").text
-    for path in ("/", "/data", "/budget", "/kpi/backlog", "/data/permits/rows"):
-        assert grid_script not in server.get(path).text, path
-    catalogue = server.get("/data").text.split('<div id="page-preview">', 1)[1]
-    assert '<a href="/data/permits">' in catalogue  # a plain link: the next page has the script
+    for path in ("/", "/data", "/budget", "/data/permits"):
+        html = server.get(path).text
+        assert '<script defer src="/_dash-component-suites/dash_ag_grid/' not in html, path
+        src = html.split('<meta name="grid-src" content="', 1)[1].split('"', 1)[0]
+        assert src.startswith("/_dash-component-suites/dash_ag_grid/dash_ag_grid.")
+        assert server.get(src).status_code == 200
 
 
 def test_before_any_publish_both_pages_say_there_is_no_data_yet(workspace):

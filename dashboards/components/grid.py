@@ -13,7 +13,7 @@ from typing import Any
 
 import dash
 import dash_ag_grid as dag
-from dash import Input, Output, State
+from dash import Input, Output, State, dcc, html
 
 from opendata.browse import BLOCK_ROWS
 
@@ -38,13 +38,25 @@ def rows_grid(grid_id: str, columns: Sequence[Mapping[str, Any]]) -> dag.AgGrid:
     )
 
 
-def grid_sync(grid_id: str, label_id: str, query_store: str, done_store: str) -> None:
+def grid_slot(slot_id: str) -> html.Div:
+    """Where the grid goes once its script is loaded (assets/grid-loader.js finds it by its
+    class and sets `<slot_id>-wanted`)."""
+    return html.Div([dcc.Store(id=f"{slot_id}-wanted")], id=slot_id,
+                    className="data-grid grid-slot", style={"height": HEIGHT, "width": "100%"})
+
+
+def grid_sync(grid_id: str, slot_id: str, label_id: str, query_store: str,
+              done_store: str) -> None:
     """Name the grid by the element label_id and, when query_store (the filters' query string)
     changes, empty its blocks so it asks again from the top. done_store (a dcc.Store starting
-    empty) holds the query string the grid shows. Call once at import."""
+    empty) holds the query string the grid shows. Runs again when the grid arrives in slot_id.
+    Call once at import."""
     dash.clientside_callback(
         f"""
-        async function(search, synced) {{
+        async function(search, grid, synced) {{
+            if (!window.dash_ag_grid || !grid || !grid.props || grid.props.id !== {grid_id!r}) {{
+                return window.dash_clientside.no_update;  // not in its slot yet
+            }}
             const api = await window.dash_ag_grid.getApiAsync({grid_id!r});
             document.querySelectorAll('#{grid_id} [role=grid], #{grid_id} [role=treegrid]')
                 .forEach((grid) => grid.setAttribute('aria-labelledby', {label_id!r}));
@@ -57,5 +69,6 @@ def grid_sync(grid_id: str, label_id: str, query_store: str, done_store: str) ->
         """,
         Output(done_store, "data"),
         Input(query_store, "data"),
+        Input(slot_id, "children"),
         State(done_store, "data"),
     )

@@ -166,8 +166,7 @@ def card(d: Dataset, snapshot: Snapshot) -> html.Li:
         ("Formats", ", ".join(FORMAT_NAMES[f] for f in d.formats) or "None yet"),
     ]
     return html.Li(className="dataset-card", id=f"dataset-card-{d.id}", children=[
-        # A page load, not dcc.Link: only a dataset's page carries the grid's script.
-        html.H2(html.A(d.title, href=dataset_path(d.id)), className="dataset-card-title"),
+        html.H2(dcc.Link(d.title, href=dataset_path(d.id)), className="dataset-card-title"),
         html.P(d.description, className="dataset-card-description"),
         html.Dl([html.Div([html.Dt(term), html.Dd(value)]) for term, value in facts],
                 className="dataset-facts"),

@@ -33,7 +33,7 @@ from dashboards.components.datasets import (
 from dashboards.components.feedback import feedback_form
 from dashboards.components.frame import page_title
 from dashboards.components.freshness import is_late, moment, updated
-from dashboards.components.grid import grid_sync, rows_grid
+from dashboards.components.grid import grid_slot, grid_sync, rows_grid
 from dashboards.components.row_filters import filter_controls, query_sync
 from dashboards.components.states import safe_layout
 from opendata.browse import (
@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 LIST_PATH = "/data"
 GRID_ID = "dataset-grid"
+GRID_SLOT = "dataset-grid-slot"
 GRID_LABEL = "dataset-explore-title"
 ID_STORE = "dataset-id"
 QUERY_STORE = "dataset-query"
@@ -78,7 +79,7 @@ dash.register_page(__name__, path_template="/data/<dataset_id>", name="Dataset",
                    "of its rows, and its downloads.")
 
 query_sync(QUERY_STORE)
-grid_sync(GRID_ID, GRID_LABEL, QUERY_STORE, GRID_STORE)
+grid_sync(GRID_ID, GRID_SLOT, GRID_LABEL, QUERY_STORE, GRID_STORE)
 
 
 def _find(dataset_id: object) -> tuple[Snapshot, Catalogue | None, Dataset | None]:
@@ -231,7 +232,7 @@ def explore_section(d: Dataset, filters: Mapping[str, str], base: str) -> html.S
         html.P(count_words(d, filters, matched, problem), id=COUNT_ID,
                className="dataset-count", role="status", **{"aria-live": "polite"}),
         html.Div(filtered_links(d, filters, matched, base), id=FILTERED_ID),
-        rows_grid(GRID_ID, d.columns),
+        grid_slot(GRID_SLOT),
     ])
 
 
@@ -296,6 +297,14 @@ def refilter(search: str | None, dataset_id: str | None) -> tuple:
         log.exception("dataset %r: the filters could not be applied", dataset_id)
         return (html.Span("The rows could not be counted. Please try again later.",
                           role="alert"), [], dash.no_update)
+
+
+@dash.callback(Output(GRID_SLOT, "children"), Input(f"{GRID_SLOT}-wanted", "data"),
+               State(ID_STORE, "data"), prevent_initial_call=True)
+def put_grid(wanted: Any, dataset_id: str | None) -> Any:
+    """The grid, once assets/grid-loader.js has loaded its script."""
+    _, _, found = _find(dataset_id)
+    return rows_grid(GRID_ID, found.columns) if wanted and found else dash.no_update
 
 
 @dash.callback(Output(GRID_ID, "getRowsResponse"), Input(GRID_ID, "getRowsRequest"),
