@@ -17,6 +17,7 @@ from dashboards.components.feedback import focus_the_message
 from dashboards.embed_route import kpi_embed
 from dashboards.feedback_route import register_feedback
 from dashboards.kpi_download import kpi_download
+from dashboards.login_route import register_login
 from dashboards.public import create_public_app
 from opendata.api import open_data_api
 from opendata.files_route import dataset_files
@@ -59,7 +60,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             return jsonify(status="no-data", snapshot=None, published_at=None), 503
         return jsonify(status="ok", snapshot=snapshot.id, published_at=snapshot.published_at)
 
-    register_feedback(server, settings)
+    limiter = register_feedback(server, settings)
+    register_login(server, settings, limiter)  # /login, /logout, the guard of /internal/
     server.register_blueprint(kpi_download)  # GET /downloads/kpi/<id>.csv
     server.register_blueprint(dataset_files(reader, settings.database_url))
     server.register_blueprint(open_data_api(reader))  # /api/v1/datasets, .../<id>/rows

@@ -73,3 +73,30 @@ class DownloadCount(Base):
     dataset_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     format: Mapped[str] = mapped_column(String(16), primary_key=True)
     downloads: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    """Someone who signs in to the internal pages. The password is kept only as a hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # viewer, manager or admin
+    departments: Mapped[list[str]] = mapped_column(JSON, default=list)  # a manager's
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Something done that must be traceable: a log-in, a failed one, a user added."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    actor: Mapped[str | None] = mapped_column(String(80))  # a user's name; None: the system
+    address: Mapped[str | None] = mapped_column(String(64))  # the request's, when there was one
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -140,6 +140,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("feedback_rate_limit", "DASHBOARD_FEEDBACK_RATE_LIMIT", "5 per minute; 30 per day",
             "How much page feedback one address may send (Flask-Limiter notation).",
             _rate_limits),
+    Setting("login_rate_limit", "DASHBOARD_LOGIN_RATE_LIMIT", "10 per minute; 100 per day",
+            "How many sign-in attempts one address may make (Flask-Limiter notation).",
+            _rate_limits),
     Setting("rate_limit_storage", "DASHBOARD_RATE_LIMIT_STORAGE", "memory://",
             "Where rate-limit counters are kept: memory:// counts in each process; "
             "redis://host:6379 or memcached://host:11211 shares them between processes and "
@@ -162,6 +165,7 @@ class Settings:
     secret_key: str = field(repr=False)
     secure_cookies: bool
     feedback_rate_limit: str
+    login_rate_limit: str
     rate_limit_storage: str
 
     @property

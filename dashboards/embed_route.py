@@ -15,11 +15,11 @@ import logging
 from flask import Blueprint, Response, make_response, render_template, request
 from markupsafe import Markup
 
-from config.settings import PROJECT_ROOT, Settings
+from config.settings import Settings
 from dashboards.components.formatting import published
 from dashboards.components.frame import site_name
 from dashboards.prerender import to_html
-from dashboards.static_assets import PLOTLY_PATH
+from dashboards.static_assets import PLOTLY_PATH, asset_url
 from etl.errors import ConfigError
 from kpis.read import definition, series
 from opendata.catalogue import PUBLIC_DOMAIN, Licence, datasets_path, load_datasets
@@ -40,7 +40,7 @@ def embed_path(kpi_id: str) -> str:
 def kpi_embed(reader: WarehouseReader, settings: Settings) -> Blueprint:
     """The blueprint serving embeddable KPI charts from reader's snapshots."""
     licence = _licence(settings)
-    assets = {"styles": [_asset(name) for name in STYLES], "charts_js": _asset("charts.js"),
+    assets = {"styles": [asset_url(name) for name in STYLES], "charts_js": asset_url("charts.js"),
               "plotly_src": "/" + PLOTLY_PATH}
     embed = Blueprint("kpi_embed", __name__, template_folder="templates")
 
@@ -86,11 +86,6 @@ def _page(page: dict, status: int, **values) -> Response:
     response = make_response(render_template("kpi_embed.html", **page, **values), status)
     response.headers["Content-Security-Policy"] = "frame-ancestors *"
     return response
-
-
-def _asset(name: str) -> str:
-    """A file of assets/ at the address Dash serves it, with the mark that caches it a year."""
-    return f"/assets/{name}?m={(PROJECT_ROOT / 'assets' / name).stat().st_mtime}"
 
 
 def _licence(settings: Settings) -> Licence | None:

@@ -55,6 +55,11 @@ RENDERER = re.compile(r"var renderer = (new DashRenderer\(.*?\));", re.DOTALL)
 GRID_SCRIPT = re.compile(r'<script src="([^"]*/dash_ag_grid/dash_ag_grid\.[^"]*js)"></script>')
 
 
+def asset_url(name: str) -> str:
+    """A file of assets/ at the address Dash serves it, with the mark that caches it a year."""
+    return f"/assets/{name}?m={(PROJECT_ROOT / 'assets' / name).stat().st_mtime}"
+
+
 def tune_static_assets(app: Dash) -> None:
     """Make a Dash app's JavaScript smaller, cached, compressed once and loaded in parallel."""
     routes = app.config.routes_pathname_prefix

@@ -188,6 +188,8 @@ def test_the_chart_draws_inside_another_pages_frame_and_passes_axe(site):
         frame = page.frame_locator("iframe")
         frame.locator("#kpi-series-graph .main-svg").first.wait_for(timeout=30_000)
         frame.locator("#kpi-series-data summary").click()
+        # The table is built on the "toggle" event, which the browser sends after the click.
+        frame.locator(".chart-data-table tbody tr").first.wait_for(timeout=30_000)
         assert frame.locator(".chart-data-table tbody tr").count() == len(points)
         assert page.problems == []
     with chromium_page(width=375, height=800) as page:

@@ -1,0 +1,80 @@
+"""Users of the internal pages: added with a role (and a manager's departments), signed in by
+name and password. Passwords are hashed with werkzeug's scrypt and never stored or logged."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from appdb.db import sessions
+from appdb.models import User
+
+ROLES = ("viewer", "manager", "admin")
+MIN_PASSWORD = 12
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$")
+# Checked when the name is unknown, so a wrong name takes as long as a wrong password.
+_NOBODY = generate_password_hash("not anyone's password")
+
+
+class AccountError(ValueError):
+    """A user cannot be added as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    role: str
+    departments: tuple[str, ...]
+
+
+def add_user(database_url: str, name: str, password: str, role: str,
+             departments: Sequence[str] = ()) -> Account:
+    """Add a user; AccountError naming what is wrong (name, password, role, departments)."""
+    if not NAME.fullmatch(name):
+        raise AccountError(f"name {name[:80]!r}: use 2 to 80 letters, digits, '.', '_', '@' or "
+                           "'-', starting with a letter or digit")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    if role not in ROLES:
+        raise AccountError(f"role {role!r}: choose one of {', '.join(ROLES)}")
+    chosen = tuple(dict.fromkeys(d.strip() for d in departments if d.strip()))
+    if role == "manager" and not chosen:
+        raise AccountError("a manager needs at least one --department")
+    if role != "manager" and chosen:
+        raise AccountError(f"only a manager has departments (a {role} sees every one)")
+    user = User(name=name, password_hash=generate_password_hash(password), role=role,
+                departments=list(chosen), active=True, created_at=datetime.now(UTC))
+    try:
+        with sessions(database_url).begin() as session:
+            session.add(user)
+    except IntegrityError:
+        raise AccountError(f"there is already a user named {name!r}") from None
+    return _account(user)
+
+
+def authenticate(database_url: str, name: str, password: str) -> Account | None:
+    """The account if name and password match an active user, else None."""
+    with sessions(database_url)() as session:
+        user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
+    if user is None or not user.active:
+        check_password_hash(_NOBODY, password)
+        return None
+    return _account(user) if check_password_hash(user.password_hash, password) else None
+
+
+def account(database_url: str, user_id: int) -> Account | None:
+    """An active user by id (a session's), else None."""
+    with sessions(database_url)() as session:
+        user = session.get(User, user_id)
+    return _account(user) if user is not None and user.active else None
+
+
+def _account(user: User) -> Account:
+    return Account(user.id, user.name, user.role, tuple(user.departments or ()))
