@@ -18,7 +18,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from opendata.exports import EXCEL_MAX_ROWS, neutralised, quoted, write_exports
+from opendata.exports import EXCEL_MAX_ROWS, neutralised, write_exports
+from opendata.publish import dataset_view
 from opendata.xlsx import write_xlsx
 from warehouse.connect import open_read_only
 from warehouse.manifest import read_manifest
@@ -45,7 +46,7 @@ def main() -> None:
     warehouse = args.data_dir / "warehouse"
     snapshot = read_manifest(warehouse).current
     connection = open_read_only(snapshot.path(warehouse))
-    view = f"opendata.{quoted(args.dataset)}"
+    view = dataset_view(args.dataset)
     columns = [(name, kind) for name, kind in connection.execute(
         "SELECT c.value ->> 'name', c.value ->> 'type' FROM opendata.datasets AS d, "
         "json_each(d.columns) AS c WHERE d.dataset_id = ?", [args.dataset]).fetchall()]

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import requests
 
 from bench.lighthouse import load_note, running_site
+from opendata.publish import dataset_view
 from opendata.rows import build
 from opendata.stream import csv_select
 from warehouse.connect import open_read_only
@@ -108,7 +109,7 @@ def main() -> None:
         "SELECT columns FROM opendata.datasets WHERE dataset_id = ?",
         [args.dataset]).fetchall()[0][0])
     kinds = [(c["name"], c["type"]) for c in dictionary]
-    relation = f'opendata."{args.dataset}"'
+    relation = dataset_view(args.dataset)
     everything = f"SELECT {csv_select(kinds)} FROM {relation}"
     wanted = build(relation, dictionary, json.loads(args.filter), paged=False)
     chosen = [(name, kind) for name, kind in kinds if name in wanted.columns]

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, session
+from flask import Blueprint, Flask, Response, redirect, render_template, request, session
 from flask_limiter import Limiter, RequestLimit
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
@@ -27,10 +27,10 @@ from wtforms.validators import ValidationError
 from appdb.accounts import Account, account, authenticate
 from appdb.audit import record
 from config.settings import Settings
-from dashboards import context
 from dashboards.components.frame import site_name
 from dashboards.feedback_route import return_path
 from dashboards.static_assets import asset_url
+from opendata.files_route import json_error
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,8 @@ def register_login(server: Flask, settings: Settings, limiter: Limiter) -> None:
     pages.add_url_rule(LOGIN, "form", methods=["GET"], view_func=lambda: _form(
         settings, SIGNED_OUT if request.args.get("signed_out") else None, signed_out=True))
 
-    @limiter.limit(settings.login_rate_limit, on_breach=_limited)
+    @limiter.limit(settings.login_rate_limit,
+                   on_breach=lambda limit: _limited(settings, limit))
     def sign_in() -> Response | tuple[str, int]:
         return _sign_in(settings)
 
@@ -95,9 +96,7 @@ def guard_internal() -> Response | None:
     if request.method == "GET" and "/_dash-" not in path and \
             any(kind == "text/html" for kind, _ in request.accept_mimetypes):
         return redirect(f"{LOGIN}?next={quote(request.full_path.rstrip('?'), safe='')}")
-    response = jsonify(error="sign in first", status=401)
-    response.status_code = 401
-    return response
+    return json_error(401, "sign in first")
 
 
 def _form(settings: Settings, message: str | None = None, name: str = "", status: int = 200,
@@ -137,8 +136,8 @@ def _sign_out(settings: Settings) -> Response:
     return redirect(f"{LOGIN}?signed_out=1", code=303)
 
 
-def _limited(limit: RequestLimit) -> Response:
+def _limited(settings: Settings, limit: RequestLimit) -> Response:
     log.warning("sign-in refused: the rate limit %s was reached by %s", limit.limit,
                 request.remote_addr)
-    body, _ = _form(context.settings(), TOO_MANY, request.form.get("name", "")[:80])
+    body, _ = _form(settings, TOO_MANY, request.form.get("name", "")[:80])
     return Response(body, status=429, mimetype="text/html")

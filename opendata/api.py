@@ -25,7 +25,8 @@ from kpis.read import Point, Tile, definition, lineage, tiles
 from kpis.series_export import COLUMNS as SERIES_COLUMNS
 from kpis.series_export import series_rows
 from opendata.exports import FORMATS, MEDIA_TYPES
-from opendata.files_route import file_path, json_error
+from opendata.files_route import file_path, json_error, no_dataset
+from opendata.publish import dataset_view
 from opendata.rows import BadRequest, build
 from warehouse.manifest import Snapshot
 from warehouse.reader import NoSnapshotError, UnknownSnapshotError, WarehouseReader
@@ -60,7 +61,7 @@ def open_data_api(reader: WarehouseReader) -> Blueprint:
         def page(snapshot: Snapshot, cursor: duckdb.DuckDBPyConnection) -> dict:
             found = _find(cursor, dataset_id, snapshot)
             args = {k: v for k, v in request.args.items(multi=False) if k != "snapshot"}
-            wanted = build(f'opendata."{dataset_id}"', json.loads(found[-1]), args)
+            wanted = build(dataset_view(dataset_id), json.loads(found[-1]), args)
             got = cursor.execute(wanted.sql, wanted.params).fetchall()
             more = len(got) > wanted.limit
             next_args = {**request.args.to_dict(), "offset": wanted.offset + wanted.limit}
@@ -140,8 +141,7 @@ def _find(cursor: duckdb.DuckDBPyConnection, dataset_id: str, snapshot: Snapshot
     found = cursor.execute(CATALOGUE.format(and_id="AND dataset_id = ?"),
                            [dataset_id]).fetchone()
     if found is None:
-        raise NotFound(f"no public dataset {dataset_id[:100]!r} in snapshot {snapshot.id}: "
-                       f"the list is at {PREFIX}/datasets")
+        raise NotFound(no_dataset(dataset_id, snapshot.id))
     return found
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from opendata.metadata import Catalogue, Dataset, read_catalogue
+from opendata.publish import dataset_view
 from opendata.rows import BadRequest, build
 
 BLOCK_ROWS = 100  # rows the grid asks for at a time
@@ -95,7 +96,7 @@ def count(cursor: duckdb.DuckDBPyConnection, dataset_id: str,
     if not filters:
         return info.rows or 0
     # Unpaged: every matching row, in no particular order.
-    wanted = build(_relation(info), info.columns, dict(filters), paged=False)
+    wanted = build(dataset_view(info.id), info.columns, dict(filters), paged=False)
     return cursor.execute(f"SELECT count(*) FROM ({wanted.sql})", wanted.params).fetchone()[0]
 
 
@@ -109,7 +110,7 @@ def block(cursor: duckdb.DuckDBPyConnection, dataset_id: str, filters: Mapping[s
         raise BadRequest(f"rows {start!r} to {end!r}: not a range of row numbers")
     args = {**filters, "order": _order(sort_model, info), "offset": str(start),
             "limit": str(min(end - start, MAX_BLOCK_ROWS))}
-    wanted = build(_relation(info), info.columns, args)
+    wanted = build(dataset_view(info.id), info.columns, args)
     got = cursor.execute(wanted.sql, wanted.params).fetchall()[:wanted.limit]
     return [dict(zip(wanted.columns, row, strict=True)) for row in got]
 
@@ -133,7 +134,3 @@ def _order(sort_model: Sequence[Mapping[str, Any]] | None, info: Dataset) -> str
             raise BadRequest(f"sort: {str(item)[:100]} is not a column and asc or desc")
         parts.append(f"{column} {direction}")
     return ",".join(parts)
-
-
-def _relation(info: Dataset) -> str:
-    return f'opendata."{info.id}"'  # ids are lower-case letters, digits and _ (catalogue.py)

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 PATH = "/api/v1/datasets/<dataset_id>.<file_format>"
 YEAR = 31_536_000
 
+
 def file_path(dataset_id: str, file_format: str) -> str:
     """The address of a dataset's file."""
     return PATH.replace("<dataset_id>", dataset_id).replace("<file_format>", file_format)
@@ -70,8 +71,7 @@ def _download(reader: WarehouseReader, database_url: str, dataset_id: str,
                "X-Content-Type-Options": "nosniff"}
     if not found:
         stack.close()
-        return json_error(404, f"no public dataset {dataset_id!r} in snapshot {snapshot.id}: the "
-                           "list is at /api/v1/datasets", headers)
+        return json_error(404, no_dataset(dataset_id, snapshot.id), headers)
     file_name, sha256, note, dictionary = found[0]
     asked = {k: v for k, v in request.args.items() if k != "snapshot"}
     if asked:
@@ -112,6 +112,12 @@ def _count(database_url: str, dataset_id: str, file_format: str) -> None:
         count_download(database_url, dataset_id, file_format)
     except Exception:  # a count lost is better than a download refused
         log.exception("counting a download of %s.%s failed", dataset_id, file_format)
+
+
+def no_dataset(dataset_id: str, snapshot_id: str) -> str:
+    """What asking for a dataset the snapshot does not publish (or not publicly) is told."""
+    return (f"no public dataset {dataset_id[:100]!r} in snapshot {snapshot_id}: the list is at "
+            "/api/v1/datasets")
 
 
 def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:

@@ -19,6 +19,7 @@ import duckdb
 from flask import Response, send_file
 
 from opendata.exports import EXCEL_MAX_ROWS, MEDIA_TYPES, neutralised
+from opendata.publish import dataset_view
 from opendata.rows import BadRequest, build
 from opendata.stream import batches, csv_bytes, csv_select, json_bytes, json_select, parquet_bytes
 from opendata.xlsx import write_xlsx
@@ -34,7 +35,7 @@ def filtered(stack: ExitStack, cursor: duckdb.DuckDBPyConnection, dataset_id: st
     """The response for a filtered download; stack holds the cursor and is closed when the
     response is done. Raises BadRequest or TooManyRows, having closed the stack."""
     with stack.pop_all() as held:
-        wanted = build(f'opendata."{dataset_id}"', dictionary, args, paged=False)
+        wanted = build(dataset_view(dataset_id), dictionary, args, paged=False)
         kinds = {column["name"]: column["type"] for column in dictionary}
         columns = [(name, kinds[name]) for name in wanted.columns]
         if file_format == "xlsx":

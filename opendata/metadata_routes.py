@@ -22,6 +22,7 @@ from opendata.api import PREFIX, NotFound, answer
 from opendata.datapackage import catalogue_package, dataset_package
 from opendata.dcat import dcat_us3_catalog, pod_catalog
 from opendata.dcat_ap import JSONLD_CONTEXT, dcat_ap_graph
+from opendata.files_route import no_dataset
 from opendata.metadata import Addresses, Catalogue, read_catalogue
 from warehouse.manifest import Snapshot
 from warehouse.reader import WarehouseReader
@@ -71,8 +72,7 @@ def _serve(reader: WarehouseReader, build: Build, media_type: str,
     def make(snapshot: Snapshot, cursor: duckdb.DuckDBPyConnection) -> Catalogue:
         found = read_catalogue(cursor, dataset_id)
         if found is None:
-            raise NotFound(f"no public dataset {dataset_id[:100]!r} in snapshot {snapshot.id}: "
-                           f"the list is at {PREFIX}/datasets" if dataset_id
+            raise NotFound(no_dataset(dataset_id, snapshot.id) if dataset_id
                            else f"snapshot {snapshot.id} publishes no datasets")
         return found
 

@@ -51,6 +51,11 @@ class Outcome:
     files: tuple[ExportFile, ...] = ()
 
 
+def dataset_view(dataset_id: str) -> str:
+    """The view publishing a dataset, as SQL names it."""
+    return f"{SCHEMA}.{quoted(dataset_id)}"
+
+
 def publish_datasets(connection: duckdb.DuckDBPyConnection, catalogue: DatasetCatalogue | None,
                      folder: Path, run_id: str) -> list[Outcome]:
     """Build every dataset into the staged snapshot and write its files into folder."""
@@ -116,7 +121,7 @@ def _publish(connection: duckdb.DuckDBPyConnection, catalogue: DatasetCatalogue,
     except duckdb.Error as exc:
         raise DatasetError(f"dataset '{dataset.id}': its query failed: {exc}") from None
     _check_columns(dataset, {name: kind for name, kind, *_ in described})
-    view = f"{SCHEMA}.{quoted(dataset.id)}"
+    view = dataset_view(dataset.id)
     connection.execute(f"CREATE VIEW {view} AS "
                        f"{published_sql(dataset, catalogue.small_count_threshold)}")
     _check_allowed(connection, dataset, view)
