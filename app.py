@@ -16,9 +16,11 @@ from dashboards import context
 from dashboards.components.feedback import focus_the_message
 from dashboards.embed_route import kpi_embed
 from dashboards.feedback_route import register_feedback
+from dashboards.internal import create_internal_app
 from dashboards.kpi_download import kpi_download
 from dashboards.login_route import register_login
 from dashboards.public import create_public_app
+from dashboards.security import register_security
 from opendata.api import open_data_api
 from opendata.files_route import dataset_files
 from opendata.metadata_routes import metadata_routes
@@ -30,7 +32,8 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """The Flask server with the public Dash app at /, the feedback form and the health check."""
+    """The Flask server: the public Dash app at /, the internal one at /internal/, the open-data
+    API and files, the feedback form, sign-in and the health check."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
     server = Flask(__name__)
@@ -70,6 +73,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     server.register_blueprint(kpi_embed(reader, settings))  # GET /embed/kpi/<id>
     public = create_public_app(server, reader, settings)
     focus_the_message(public)
+    # After the public app: Dash gives callbacks registered with dash.callback to the first app
+    # set up, and internal pages register theirs on their own app (dashboards/guard.py).
+    internal = create_internal_app(server, reader, settings)
+    # After every Dash app: security headers (with both apps' script hashes), errors, size.
+    register_security(server, settings, [public, internal])
     # The app's long-lived objects (modules, page registry, figure templates) never become
     # garbage: keeping them out of the collector's full passes removes 50-70 ms pauses that
     # otherwise hit every tenth page render.

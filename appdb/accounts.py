@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from appdb.db import sessions
+from appdb.db import sessions, utc
 from appdb.models import User
 
 ROLES = ("viewer", "manager", "admin")
@@ -20,6 +20,13 @@ MIN_PASSWORD = 12
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$")
 # Checked when the name is unknown, so a wrong name takes as long as a wrong password.
 _NOBODY = generate_password_hash("not anyone's password")
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    account: Account
+    active: bool
+    created_at: datetime
 
 
 class AccountError(ValueError):
@@ -42,13 +49,7 @@ def add_user(database_url: str, name: str, password: str, role: str,
                            "'-', starting with a letter or digit")
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
-    if role not in ROLES:
-        raise AccountError(f"role {role!r}: choose one of {', '.join(ROLES)}")
-    chosen = tuple(dict.fromkeys(d.strip() for d in departments if d.strip()))
-    if role == "manager" and not chosen:
-        raise AccountError("a manager needs at least one --department")
-    if role != "manager" and chosen:
-        raise AccountError(f"only a manager has departments (a {role} sees every one)")
+    chosen = _checked_role(role, departments)
     user = User(name=name, password_hash=generate_password_hash(password), role=role,
                 departments=list(chosen), active=True, created_at=datetime.now(UTC))
     try:
@@ -57,6 +58,41 @@ def add_user(database_url: str, name: str, password: str, role: str,
     except IntegrityError:
         raise AccountError(f"there is already a user named {name!r}") from None
     return _account(user)
+
+
+def users(database_url: str) -> list[UserSummary]:
+    """Every user, by name."""
+    with sessions(database_url)() as session:
+        return [UserSummary(_account(u), u.active, utc(u.created_at))
+                for u in session.scalars(select(User).order_by(User.name))]
+
+
+def change_user(database_url: str, user_id: int, role: str, departments: Sequence[str],
+                active: bool, by: Account) -> Account:
+    """Set a user's role, departments and whether they may sign in; AccountError naming what
+    is wrong. Nobody removes their own admin rights, so an admin is always left."""
+    chosen = _checked_role(role, departments)
+    if user_id == by.id and (role != "admin" or not active):
+        raise AccountError("you cannot take away your own admin role or sign-in: ask another "
+                           "admin")
+    with sessions(database_url).begin() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise AccountError(f"there is no user with id {user_id}")
+        user.role, user.departments, user.active = role, list(chosen), active
+        return _account(user)
+
+
+def _checked_role(role: str, departments: Sequence[str]) -> tuple[str, ...]:
+    """The departments kept for this role, or AccountError."""
+    if role not in ROLES:
+        raise AccountError(f"role {role!r}: choose one of {', '.join(ROLES)}")
+    chosen = tuple(dict.fromkeys(d.strip() for d in departments if d.strip()))
+    if role == "manager" and not chosen:
+        raise AccountError("a manager needs at least one --department")
+    if role != "manager" and chosen:
+        raise AccountError(f"only a manager has departments (a {role} sees every one)")
+    return chosen
 
 
 def authenticate(database_url: str, name: str, password: str) -> Account | None:

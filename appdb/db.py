@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 
 from sqlalchemy import Engine, create_engine, event
@@ -35,3 +36,9 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def utc(moment: datetime) -> datetime:
+    """A time read back from the database, in UTC: SQLite gives back naive datetimes, and
+    every time stored here is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -59,7 +59,7 @@ def check_submission(
     if choice not in {"yes", "no", ""}:
         raise FeedbackRefused(INVALID, "useful must be yes or no")
     answer = {"yes": True, "no": False}.get(choice)
-    text = _clean_comment(comment)
+    text = clean_text(comment)
     if text is not None and len(text) > MAX_COMMENT:
         raise FeedbackRefused(TOO_LONG, f"the comment is longer than {MAX_COMMENT:,} characters")
     if answer is None and text is None:
@@ -87,7 +87,9 @@ def store_feedback(database_url: str, submission: Submission) -> int:
         return row.id
 
 
-def _clean_comment(comment: str | None) -> str | None:
+def clean_text(comment: str | None) -> str | None:
+    """Text as the visitor saw it: newlines as one character, no control characters, trimmed
+    (None when nothing is left)."""
     # Browsers send a textarea's newlines as CRLF, while its maxlength counts them as one
     # character: count them the way the visitor saw them.
     text = (comment or "").replace("\r\n", "\n").replace("\r", "\n")

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from appdb.db import Base
@@ -100,3 +111,72 @@ class AuditEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(80))  # a user's name; None: the system
     address: Mapped[str | None] = mapped_column(String(64))  # the request's, when there was one
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class TargetChange(Base):
+    """A KPI's target and amber threshold set from a period on; kept forever, never edited, so
+    the target in force at any period (and who set it, when, and what it was) can be told."""
+
+    __tablename__ = "kpi_target_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kpi_id: Mapped[str] = mapped_column(String(64), index=True)
+    effective_from: Mapped[date] = mapped_column(Date)  # first day of the first period it rules
+    target: Mapped[float] = mapped_column(Float)
+    amber: Mapped[float] = mapped_column(Float)
+    previous_target: Mapped[float] = mapped_column(Float)  # in force for that period before
+    previous_amber: Mapped[float] = mapped_column(Float)
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Subscription(Base):
+    """A user's wish to hear when a KPI, or any KPI or source of a department, goes wrong."""
+
+    __tablename__ = "alert_subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # kpi or department
+    key: Mapped[str] = mapped_column(String(128))  # the KPI's id or the department's name
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlertChannel(Base):
+    """Where a user's alerts go: an e-mail address, a webhook address, or both."""
+
+    __tablename__ = "alert_channels"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    webhook_url: Mapped[str | None] = mapped_column(String(2048))
+
+
+class AlertDelivery(Base):
+    """One digest sent (or tried) to one user by one channel after one ETL run."""
+
+    __tablename__ = "alert_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(String(16))  # email or webhook
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class FeedbackNote(Base):
+    """A reply to a piece of citizen feedback, or a staff note on it."""
+
+    __tablename__ = "feedback_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    author: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))  # reply or note
+    text: Mapped[str] = mapped_column(Text)

@@ -19,6 +19,7 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY_FILE = "secret_key"  # in DASHBOARD_DATA_DIR, when DASHBOARD_SECRET_KEY is unset
 MIN_SECRET_KEY = 32
+MIN_REQUEST_BYTES = 65_536
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,14 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _request_bytes(value: str) -> int:
+    number = _int(value)
+    if number < MIN_REQUEST_BYTES:
+        raise ValueError(f"must be at least {MIN_REQUEST_BYTES} (the feedback form needs "
+                         "32,000 bytes, and Dash's requests room to spare)")
+    return number
+
+
 def _bool(value: str) -> bool:
     word = value.lower()
     if word not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
@@ -98,6 +107,28 @@ def _limit_storage(value: str) -> str:
 def _memory(value: str) -> str:
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)", value, re.IGNORECASE):
         raise ValueError("must be an amount such as 128MB or 1GB")
+    return value
+
+
+def _public_url(value: str) -> str:
+    if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ValueError("must be an address such as https://dashboard.example.gov")
+    return value.rstrip("/")
+
+
+def _issuer(value: str) -> str:
+    # The provider proves who a user is: only over HTTPS, or on this machine (tests, a local
+    # provider behind the same proxy).
+    if value and not re.fullmatch(r"(https://[^\s/?#]+|http://(127\.0\.0\.1|localhost)(:\d+)?)"
+                                  r"(/[^\s?#]*)?", value):
+        raise ValueError("must be an https:// address such as https://login.example.gov/realms/"
+                         "city (http:// only for 127.0.0.1 or localhost)")
+    return value  # as given: it must equal the `iss` of the provider's tokens, slash and all
+
+
+def _claim(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,100}", value):
+        raise ValueError("must be a claim name such as preferred_username or email")
     return value
 
 
@@ -148,6 +179,44 @@ SETTINGS: tuple[Setting, ...] = (
             "redis://host:6379 or memcached://host:11211 shares them between processes and "
             "machines (install the matching client package).", _limit_storage,
             secret=True),  # a URI may hold a password
+    Setting("max_request_bytes", "DASHBOARD_MAX_REQUEST_BYTES", "1048576",
+            "The largest request body accepted, in bytes (at least 65536); a larger one is "
+            "refused with 413. The largest the pages send is about 32 kB (a feedback comment "
+            "of 2,000 characters); Dash's requests are under 1 kB.", _request_bytes),
+    Setting("smtp_host", "DASHBOARD_SMTP_HOST", "",
+            "Mail server that sends alert e-mails. Empty: no alert e-mails are sent."),
+    Setting("smtp_port", "DASHBOARD_SMTP_PORT", "587",
+            "Port of the mail server (465: TLS from the start instead of STARTTLS).", _port),
+    Setting("smtp_user", "DASHBOARD_SMTP_USER", "",
+            "User name to sign in to the mail server. Empty: send without signing in."),
+    Setting("smtp_password", "DASHBOARD_SMTP_PASSWORD", "",
+            "Password to sign in to the mail server.", secret=True),
+    Setting("smtp_from", "DASHBOARD_SMTP_FROM", "dashboard@localhost",
+            "The From address of alert e-mails."),
+    Setting("smtp_starttls", "DASHBOARD_SMTP_STARTTLS", "true",
+            "true: switch the mail connection to TLS (STARTTLS) before signing in; false only "
+            "for a mail server on this machine or a trusted network.", _bool),
+    Setting("webhook_secret", "DASHBOARD_WEBHOOK_SECRET", "",
+            "Key of the HMAC-SHA256 signature of alert webhooks (docs/alerts.md says how a "
+            "receiver checks it). Empty: no webhooks are sent.", secret=True),
+    Setting("public_url", "DASHBOARD_PUBLIC_URL", "",
+            "The site's address as its users reach it (https://dashboard.example.gov), for "
+            "links in alert messages. Empty: messages carry no links.", _public_url),
+    Setting("oidc_issuer", "DASHBOARD_OIDC_ISSUER", "",
+            "Issuer address of the city's OpenID Connect provider (single sign-on), exactly as "
+            "its tokens name it; https:// (http:// only on 127.0.0.1 or localhost). Empty: "
+            "sign-in by password only.", _issuer),
+    Setting("oidc_client_id", "DASHBOARD_OIDC_CLIENT_ID", "",
+            "This site's client id at the provider (needed with DASHBOARD_OIDC_ISSUER)."),
+    Setting("oidc_client_secret", "DASHBOARD_OIDC_CLIENT_SECRET", "",
+            "This site's client secret at the provider (needed with DASHBOARD_OIDC_ISSUER).",
+            secret=True),
+    Setting("oidc_name", "DASHBOARD_OIDC_NAME", "single sign-on",
+            "The provider's name on the sign-in button (\"Sign in with ...\")."),
+    Setting("oidc_username_claim", "DASHBOARD_OIDC_USERNAME_CLAIM", "preferred_username",
+            "The ID token claim holding the user's name here: the provider's user signs in as "
+            "the local active user of that name, with that user's role and departments.",
+            _claim),
 )
 
 
@@ -167,6 +236,20 @@ class Settings:
     feedback_rate_limit: str
     login_rate_limit: str
     rate_limit_storage: str
+    max_request_bytes: int
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str = field(repr=False)
+    smtp_from: str
+    smtp_starttls: bool
+    webhook_secret: str = field(repr=False)
+    public_url: str
+    oidc_issuer: str
+    oidc_client_id: str
+    oidc_client_secret: str = field(repr=False)
+    oidc_name: str
+    oidc_username_claim: str
 
     @property
     def warehouse_dir(self) -> Path:
@@ -190,7 +273,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise SettingsError(f"{setting.env}={shown} is not valid: {exc}") from None
     if not values["database_url"]:
         values["database_url"] = f"sqlite:///{values['data_dir'] / 'app.db'}"
+    _check_oidc(values)
     return Settings(**values)
+
+
+def _check_oidc(values: Mapping[str, Any]) -> None:
+    """SettingsError unless single sign-on is off or has its client id and secret."""
+    missing = [s.env for s in SETTINGS if s.field in ("oidc_client_id", "oidc_client_secret")
+               and not values[s.field]]
+    if values["oidc_issuer"] and missing:
+        raise SettingsError(f"DASHBOARD_OIDC_ISSUER is set, so {' and '.join(missing)} must be "
+                            "set too: register this site as a client at the provider")
 
 
 def secret_key(settings: Settings) -> str:

@@ -1,1 +1,1 @@
-"""The Dash apps: public pages at / now, the internal app at /internal/ in a later issue."""
+"""The Dash apps (public pages at /, internal pages at /internal/) and what they share."""

@@ -6,16 +6,15 @@ cookie (Secure when DASHBOARD_SECURE_COOKIES is true); it is cleared and made an
 sign-in so a planted session id is worth nothing. Every sign-in, failed sign-in and sign-out
 is in the audit log, with the address it came from.
 
-`guard_internal` checks every request under /internal/ before anything else runs: without a
-session, a page gets a redirect to /login (and back afterwards) and everything else (Dash's
-callbacks, layout, assets, downloads) a 401.
+The guard in front of /internal/ (dashboards/guard.py) is installed here, with the sessions
+it reads.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import quote
+from typing import Any
 
 from flask import Blueprint, Flask, Response, redirect, render_template, request, session
 from flask_limiter import Limiter, RequestLimit
@@ -27,15 +26,16 @@ from wtforms.validators import ValidationError
 from appdb.accounts import Account, account, authenticate
 from appdb.audit import record
 from config.settings import Settings
+from dashboards.access import INTERNAL
 from dashboards.components.frame import site_name
 from dashboards.feedback_route import return_path
+from dashboards.guard import LOGIN, guard_internal
+from dashboards.oidc_route import register_oidc
 from dashboards.static_assets import asset_url
-from opendata.files_route import json_error
 
 log = logging.getLogger(__name__)
 
-INTERNAL = "/internal"
-LOGIN, LOGOUT = "/login", "/logout"
+LOGOUT = "/logout"
 STYLES = ("bootstrap.min.css", "site.css")
 WRONG = "The name or the password is wrong."
 EXPIRED = "The form had expired. Please sign in again."
@@ -72,8 +72,10 @@ def register_login(server: Flask, settings: Settings, limiter: Limiter) -> None:
     pages.add_url_rule(LOGIN, "form", methods=["GET"], view_func=lambda: _form(
         settings, SIGNED_OUT if request.args.get("signed_out") else None, signed_out=True))
 
-    @limiter.limit(settings.login_rate_limit,
-                   on_breach=lambda limit: _limited(settings, limit))
+    limited = limiter.limit(settings.login_rate_limit,
+                            on_breach=lambda limit: _limited(settings, limit))
+
+    @limited
     def sign_in() -> Response | tuple[str, int]:
         return _sign_in(settings)
 
@@ -81,22 +83,8 @@ def register_login(server: Flask, settings: Settings, limiter: Limiter) -> None:
     pages.add_url_rule(LOGOUT, "sign_out", view_func=lambda: _sign_out(settings),
                        methods=["POST"])
     server.register_blueprint(pages)
+    register_oidc(server, settings, limited, _form, start_session)  # /login/oidc, if configured
     server.before_request(guard_internal)
-
-
-def guard_internal() -> Response | None:
-    """Refuse a request under /internal/ without a session: pages go to /login, the rest 401."""
-    path = request.path
-    if not (path == INTERNAL or path.startswith(INTERNAL + "/")):
-        return None
-    if current_user.is_authenticated:
-        return None
-    # A browser asking for a page names text/html first; Dash's requests, scripts and API
-    # clients do not.
-    if request.method == "GET" and "/_dash-" not in path and \
-            any(kind == "text/html" for kind, _ in request.accept_mimetypes):
-        return redirect(f"{LOGIN}?next={quote(request.full_path.rstrip('?'), safe='')}")
-    return json_error(401, "sign in first")
 
 
 def _form(settings: Settings, message: str | None = None, name: str = "", status: int = 200,
@@ -104,7 +92,8 @@ def _form(settings: Settings, message: str | None = None, name: str = "", status
     return render_template(
         "login.html", site=site_name(settings.city_name), styles=map(asset_url, STYLES),
         csrf_token=generate_csrf(), next=return_path(request.values.get("next"), INTERNAL + "/"),
-        message=message, name=name, signed_out=signed_out), status
+        message=message, name=name, signed_out=signed_out,
+        oidc=settings.oidc_name if settings.oidc_issuer else None), status
 
 
 def _sign_in(settings: Settings) -> Response | tuple[str, int]:
@@ -118,10 +107,15 @@ def _sign_in(settings: Settings) -> Response | tuple[str, int]:
         record(settings.database_url, "login_failed", name or None, request.remote_addr)
         log.info("sign-in refused for %r from %s", name, request.remote_addr)
         return _form(settings, WRONG, name, 401)
+    start_session(settings, found)
+    return redirect(return_path(request.form.get("next"), INTERNAL + "/"), code=303)
+
+
+def start_session(settings: Settings, found: Account, **detail: Any) -> None:
+    """Sign found in on a new session (a planted session id is worth nothing), audited."""
     session.clear()
     login_user(SignedIn(found))
-    record(settings.database_url, "login", found.name, request.remote_addr)
-    return redirect(return_path(request.form.get("next"), INTERNAL + "/"), code=303)
+    record(settings.database_url, "login", found.name, request.remote_addr, **detail)
 
 
 def _sign_out(settings: Settings) -> Response:

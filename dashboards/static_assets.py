@@ -94,6 +94,12 @@ def _rewrite_index(app: Dash, prefix: str, plotly_src: str) -> None:
                    f"?m={REGENERATOR.stat().st_mtime}")
     preload = "".join(f'<link rel="preload" href="{prefix}{name}" as="fetch" crossorigin>'
                       for name in ("_dash-layout", "_dash-dependencies"))
+    # Deferred scripts run in order after parsing, then DOMContentLoaded starts the renderer.
+    # Set on the app once, not per page: app.csp_hashes() hashes app.renderer, so the
+    # Content-Security-Policy (dashboards/security.py) allows exactly the script pages carry.
+    app.renderer, found = RENDERER.subn(
+        r"document.addEventListener('DOMContentLoaded', function () {"
+        r" window.renderer = \1; });", app.renderer)
 
     def interpolate_index(**kwargs: str) -> str:
         scripts = POLYFILL.sub(f'<script src="{regenerator}"></script>', kwargs["scripts"])
@@ -101,13 +107,8 @@ def _rewrite_index(app: Dash, prefix: str, plotly_src: str) -> None:
         if grid:
             scripts = GRID_SCRIPT.sub("", scripts)
             kwargs["metas"] += f'<meta name="grid-src" content="{grid.group(1)}">'
-        renderer, found = RENDERER.subn(
-            r"document.addEventListener('DOMContentLoaded', function () {"
-            r" window.renderer = \1; });", kwargs["renderer"])
-        # Deferred scripts run in order after parsing, then DOMContentLoaded starts the renderer.
         if found:
             scripts = scripts.replace("<script src=", "<script defer src=")
-            kwargs["renderer"] = renderer
         kwargs["scripts"] = scripts
         kwargs["css"] = preload + kwargs["css"]
         kwargs["metas"] += f'<meta name="plotly-src" content="{plotly_src}">'

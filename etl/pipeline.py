@@ -13,13 +13,16 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
+from alerts.deliver import after_run
 from appdb.runs import DRY_RUN, FAILED, PUBLISHED, RunLog
+from appdb.targets import rules as target_rules
 from config.settings import Settings
 from etl.clean import clean
 from etl.domains import Domain, all_domains
@@ -90,9 +93,12 @@ def run(
 ) -> RunResult:
     """Run the ETL once; raise EtlError (nothing published) when it fails."""
     warehouse_dir = settings.warehouse_dir
-    with warehouse_lock(warehouse_dir):
+    # The run's alerts go out whether it published or failed, once the lock is released (the
+    # stack exits after it), so a slow mail server never holds up the next run.
+    with ExitStack() as finished, warehouse_lock(warehouse_dir):
         run_log = RunLog(settings.database_url)
         run_id = new_run_id()
+        finished.callback(after_run, settings, run_id)
         abandoned = run_log.mark_abandoned()
         stale = clear_staging(warehouse_dir)
         run_log.start(run_id, trigger)
@@ -133,7 +139,8 @@ def _build(settings: Settings, run_id: str, trigger: str, sources: dict[str, Any
                                      progress))
         _record_lineage(connection, run_id, trigger, parent.id if parent else None, stats)
         started = time.perf_counter()
-        outcomes = compute_kpis(connection, catalogue, run_id, run_id)
+        outcomes = compute_kpis(connection, catalogue, run_id, run_id,
+                                target_rules(settings.database_url))
         log.info("run=%s step=kpis computed=%d without_data=%d seconds=%.2f", run_id,
                  len(outcomes), sum(1 for o in outcomes if o.note),
                  time.perf_counter() - started)

@@ -9,6 +9,7 @@ and runs each KPI's values came from.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -16,6 +17,7 @@ import duckdb
 from etl.domains import all_domains
 from etl.errors import EtlError
 from kpis.catalogue import Catalogue, Kpi
+from kpis.targets import TOTALS, Rules, TargetRule, sql_in_force
 from warehouse.connect import has_table
 
 log = logging.getLogger(__name__)
@@ -27,7 +29,6 @@ LABEL = {  # SQL naming the period starting on {d}
     "quarter": "CAST(year({d}) AS VARCHAR) || ' Q' || CAST(quarter({d}) AS VARCHAR)",
     "fiscal_year": "'FY' || CAST(fiscal_year({d}) AS VARCHAR)",
 }
-TOTALS = ("count", "usd")  # units that add up over groups, unlike rates, medians and averages
 SCORE_CAP = 1.5  # one KPI far past its target must not hide others that miss theirs
 
 
@@ -120,8 +121,10 @@ def _check_columns(kpi: Kpi, where: str, columns: list[tuple[str, str]]) -> None
 
 
 def compute_kpis(connection: duckdb.DuckDBPyConnection, catalogue: Catalogue, snapshot_id: str,
-                 run_id: str) -> list[Outcome]:
-    """Replace the `kpi` schema of the staged snapshot with values computed from its tables."""
+                 run_id: str, targets: Rules | None = None) -> list[Outcome]:
+    """Replace the `kpi` schema of the staged snapshot with values computed from its tables,
+    each period judged by the target in force then (targets: changes made since the catalogue's,
+    by KPI id)."""
     define_macros(connection, catalogue)
     _create_tables(connection)
     outcomes = []
@@ -133,7 +136,7 @@ def compute_kpis(connection: duckdb.DuckDBPyConnection, catalogue: Catalogue, sn
             rows = 0
         else:
             rows = evaluate(connection, kpi, "kpi_raw")
-            rows = _insert_series(connection, catalogue, kpi)
+            rows = _insert_series(connection, catalogue, kpi, (targets or {}).get(kpi.id, ()))
             note = "" if rows else "no data: the query returned no complete period"
         _insert_lineage(connection, catalogue, kpi, snapshot_id, rows, note)
         outcomes.append(Outcome(kpi.id, rows, note))
@@ -188,7 +191,8 @@ def _data_end(connection: duckdb.DuckDBPyConnection, catalogue: Catalogue, kpi: 
     return "current_date" if end is None else f"DATE '{end}'"
 
 
-def _insert_series(connection: duckdb.DuckDBPyConnection, catalogue: Catalogue, kpi: Kpi) -> int:
+def _insert_series(connection: duckdb.DuckDBPyConnection, catalogue: Catalogue, kpi: Kpi,
+                   rules: Sequence[TargetRule]) -> int:
     step = STEP[kpi.period]
     keep = (f"period_start + {step} <= {_data_end(connection, catalogue, kpi)}"
             if kpi.complete_periods_only else "true")
@@ -207,9 +211,9 @@ def _insert_series(connection: duckdb.DuckDBPyConnection, catalogue: Catalogue, 
             FROM kept
             WINDOW w AS (PARTITION BY breakdown, breakdown_value ORDER BY period_start))
         SELECT ?, s.breakdown, s.breakdown_value, s.period_start, s.period_label, s.value,
-               {_status(kpi, 's.value')}, s.previous_value,
+               {_status(kpi, 's.value', rules)}, s.previous_value,
                {LABEL[kpi.period].format(d='s.previous_start')},
-               y.value, s.is_latest, {_score(kpi, 's.value')}, ?
+               y.value, s.is_latest, {_score(kpi, 's.value', rules)}, ?
         FROM ordered s LEFT JOIN kept y
           ON {same} AND y.period_start = s.period_start - INTERVAL 1 YEAR
         ORDER BY s.breakdown NULLS FIRST, s.breakdown_value, s.period_start
@@ -217,25 +221,30 @@ def _insert_series(connection: duckdb.DuckDBPyConnection, catalogue: Catalogue, 
     return connection.execute("SELECT count(*) FROM kpi.series").fetchone()[0] - before
 
 
-def _status(kpi: Kpi, value: str) -> str:
-    """SQL: 'green' on or past target, 'amber' short of it but past the amber threshold.
+def _status(kpi: Kpi, value: str, rules: Sequence[TargetRule]) -> str:
+    """SQL: 'green' on or past the target in force, 'amber' short of it but past the amber
+    threshold (kpis/targets.py `status` in Python).
 
     A count or a sum of dollars for one group is a part of the city's total, so a group is not
     judged against the city-wide target: its status is NULL."""
     better = ">=" if kpi.direction == "higher" else "<="
-    judged = (f"CASE WHEN {value} {better} {kpi.target!r} THEN 'green' "
-              f"WHEN {value} {better} {kpi.amber!r} THEN 'amber' ELSE 'red' END")
+    target = sql_in_force(rules, "s.period_start", kpi.target, "target")
+    amber = sql_in_force(rules, "s.period_start", kpi.amber, "amber")
+    judged = (f"CASE WHEN {value} {better} {target} THEN 'green' "
+              f"WHEN {value} {better} {amber} THEN 'amber' ELSE 'red' END")
     if kpi.unit in TOTALS:
         return f"CASE WHEN s.breakdown IS NULL THEN {judged} END"
     return judged
 
 
-def _score(kpi: Kpi, value: str) -> str:
-    """SQL: value against target, 1 on target, inverted where lower is better, capped."""
+def _score(kpi: Kpi, value: str, rules: Sequence[TargetRule]) -> str:
+    """SQL: value against the target in force, 1 on target, inverted where lower is better,
+    capped."""
+    target = sql_in_force(rules, "s.period_start", kpi.target, "target")
     if kpi.direction == "higher":
-        return f"least({SCORE_CAP}, greatest(0, {value} / nullif({kpi.target!r}, 0)))"
+        return f"least({SCORE_CAP}, greatest(0, {value} / nullif({target}, 0)))"
     return (f"CASE WHEN {value} <= 0 THEN {SCORE_CAP} "
-            f"ELSE least({SCORE_CAP}, {kpi.target!r} / {value}) END")
+            f"ELSE least({SCORE_CAP}, {target} / {value}) END")
 
 
 def _insert_lineage(connection: duckdb.DuckDBPyConnection, catalogue: Catalogue, kpi: Kpi,

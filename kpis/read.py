@@ -106,18 +106,23 @@ def definition(cursor: duckdb.DuckDBPyConnection, kpi_id: str, audience: str | N
 
 
 def tiles(cursor: duckdb.DuckDBPyConnection, audience: str | None = "public",
-          domain: str | None = None) -> list[Tile]:
-    """Each KPI's latest city-wide value and sparkline, in catalogue order."""
-    chosen = [d for d in definitions(cursor, audience) if domain is None or d.domain == domain]
+          domain: str | None = None, department: str | None = None) -> list[Tile]:
+    """Each KPI's latest city-wide value (or one department's) and sparkline, in catalogue
+    order; with a department, only the KPIs broken down by department."""
+    chosen = [d for d in definitions(cursor, audience)
+              if (domain is None or d.domain == domain)
+              and (department is None or "department" in d.breakdowns)]
     if not chosen:
         return []
     rows = cursor.execute(f"""
         SELECT kpi_id, {_POINT}, list(value) OVER (
                    PARTITION BY kpi_id ORDER BY period_start
                    ROWS BETWEEN {SPARK_PERIODS - 1} PRECEDING AND CURRENT ROW) AS spark
-        FROM kpi.series WHERE breakdown IS NULL AND list_contains(?, kpi_id)
+        FROM kpi.series
+        WHERE list_contains(?, kpi_id) AND breakdown IS NOT DISTINCT FROM ?
+          AND breakdown_value IS NOT DISTINCT FROM ?
         QUALIFY is_latest
-    """, [[d.id for d in chosen]]).fetchall()
+    """, [[d.id for d in chosen], department and "department", department]).fetchall()
     latest = {row[0]: (_point(row[1:-1]), tuple(row[-1])) for row in rows}
     return [Tile(d, *latest.get(d.id, (None, ()))) for d in chosen]
 
@@ -191,3 +196,12 @@ def _definition(row: tuple) -> Definition:
 
 def _point(row: tuple) -> Point:
     return Point(*row)
+
+
+def departments(cursor: duckdb.DuckDBPyConnection) -> list[str]:
+    """The departments that KPIs are broken down by, in this snapshot, by name."""
+    if not has_kpis(cursor):
+        return []
+    return [name for (name,) in cursor.execute(
+        "SELECT DISTINCT breakdown_value FROM kpi.series WHERE breakdown = 'department' "
+        "AND breakdown_value IS NOT NULL ORDER BY 1").fetchall()]

@@ -33,8 +33,13 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def chromium_page(width: int = 1200, height: int = 900, java_script_enabled: bool = True
-                  ) -> Iterator:
+def chromium_page(width: int = 1200, height: int = 900, java_script_enabled: bool = True,
+                  bypass_csp: bool = True) -> Iterator:
+    """A page in real Chromium collecting console errors and failed responses in .problems.
+
+    The site's Content-Security-Policy forbids eval, which Playwright's string expressions
+    (wait_for_function, axe's script tag) need: it is bypassed unless a test checks the
+    policy itself (bypass_csp=False)."""
     from playwright.sync_api import sync_playwright
 
     require_chromium()
@@ -42,7 +47,8 @@ def chromium_page(width: int = 1200, height: int = 900, java_script_enabled: boo
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             page = browser.new_page(viewport={"width": width, "height": height},
-                                    java_script_enabled=java_script_enabled)
+                                    java_script_enabled=java_script_enabled,
+                                    bypass_csp=bypass_csp)
             problems: list[str] = []
             page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
                     if m.type == "error" else None)

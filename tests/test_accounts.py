@@ -5,7 +5,6 @@ cookie's flags, the guard in front of /internal/, sign-out, and the audit log.""
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,19 +13,9 @@ import pytest
 import requests
 
 from appdb.audit import events
-from config.settings import PROJECT_ROOT
 from tests.browser import axe_violations, chromium_page
 from tests.helpers import ServerProcess, Workspace, free_port, published_site
-
-PASSWORD = "correct horse battery staple"
-
-
-def add_user(workspace: Workspace, *args: str, password: str = PASSWORD
-             ) -> subprocess.CompletedProcess:
-    """`python -m appdb users add ARGS`, the password on standard input."""
-    return subprocess.run([sys.executable, "-m", "appdb", "users", "add", *args,
-                           "--password-stdin"], input=password + "\n", cwd=PROJECT_ROOT,
-                          env=workspace.env, capture_output=True, text=True, timeout=60)
+from tests.internal_client import PASSWORD, add_user, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -43,17 +32,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, small_sample: Path
         server = ServerProcess([sys.executable, "app.py"], env, free_port())
         yield workspace, server
         server.stop()
-
-
-def sign_in(server: ServerProcess, name: str, password: str,
-            follow: bool = False) -> tuple[requests.Session, requests.Response]:
-    browser = requests.Session()
-    form = browser.get(f"{server.url}/login?next=/internal/scorecard", timeout=30).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    answer = browser.post(f"{server.url}/login", timeout=30, allow_redirects=follow, data={
-        "csrf_token": token, "name": name, "password": password,
-        "next": "/internal/scorecard"})
-    return browser, answer
 
 
 def test_a_user_is_added_with_a_hashed_password(site):

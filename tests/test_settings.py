@@ -17,6 +17,17 @@ def test_defaults_serve_the_embedded_city_on_loopback():
     assert settings.sources_file == PROJECT_ROOT / "config" / "sources.yaml"
 
 
+def test_alerts_go_out_only_once_mail_and_webhooks_are_set_up():
+    settings = load_settings({})
+    assert (settings.smtp_host, settings.webhook_secret, settings.public_url) == ("", "", "")
+    assert (settings.smtp_port, settings.smtp_starttls) == (587, True)
+    chosen = load_settings({"DASHBOARD_SMTP_PASSWORD": "hunter2-mail",
+                            "DASHBOARD_WEBHOOK_SECRET": "hunter2-hook",
+                            "DASHBOARD_PUBLIC_URL": "https://dash.example.gov/"})
+    assert chosen.public_url == "https://dash.example.gov"
+    assert "hunter2" not in repr(chosen)
+
+
 @pytest.mark.parametrize(
     ("env", "value", "words"),
     [
@@ -25,6 +36,9 @@ def test_defaults_serve_the_embedded_city_on_loopback():
         ("DASHBOARD_SNAPSHOT_RETENTION", "0", "must be 1 or more"),
         ("DASHBOARD_LOG_LEVEL", "LOUD", "must be DEBUG, INFO, WARNING or ERROR"),
         ("DASHBOARD_DUCKDB_MEMORY_LIMIT", "lots", "must be an amount such as 128MB"),
+        ("DASHBOARD_SMTP_PORT", "smtp", "not a whole number"),
+        ("DASHBOARD_SMTP_STARTTLS", "maybe", "must be true or false"),
+        ("DASHBOARD_PUBLIC_URL", "dashboard.example.gov", "must be an address such as https://"),
     ],
 )
 def test_a_bad_value_is_refused_with_the_variable_named(env, value, words):

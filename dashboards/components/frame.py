@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import dash
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from dashboards import context
 from dashboards.components.formatting import published
@@ -34,17 +35,25 @@ def header(city_name: str, snapshot: Snapshot | None) -> html.Header:
         for page in dash.page_registry.values()
         if page.get("nav", True)  # register_page(..., nav=False): a page reached by link only
     ]
-    return html.Header(className="site-header", children=[
+    return site_header(city_name, "/", " Open Data & Performance", "Main", links,
+                       html.P(data_version(snapshot), className="data-version",
+                              id="data-version"))
+
+
+def site_header(city_name: str, home: str, product: str, nav_label: str,
+                links: list[html.Li], below: Component, extra_class: str = "") -> html.Header:
+    """A site's header: skip link, its name linking home, its navigation, then `below`."""
+    return html.Header(className=f"site-header {extra_class}".strip(), children=[
         html.A("Skip to main content", href="#main-content", className="skip-link"),
         html.Div(className="container", children=[
             html.Div(className="d-flex flex-wrap align-items-baseline gap-3", children=[
-                dcc.Link(className="site-title", href="/", children=[
+                dcc.Link(className="site-title", href=home, children=[
                     html.Span(city_name, className="site-city"),
-                    html.Span(" Open Data & Performance", className="site-product"),
+                    html.Span(product, className="site-product"),
                 ]),
-                html.Nav(html.Ul(links, className="nav"), **{"aria-label": "Main"}),
+                html.Nav(html.Ul(links, className="nav"), **{"aria-label": nav_label}),
             ]),
-            html.P(data_version(snapshot), className="data-version", id="data-version"),
+            below,
         ]),
     ])
 

@@ -40,3 +40,10 @@ def updated(iso: str, now: datetime | None = None) -> html.Time:
 def is_late(iso: str, frequency: str, now: datetime | None = None) -> bool:
     """Older than the dataset's frequency allows."""
     return (now or datetime.now(UTC)) - moment(iso) > EXPECTED_AGE[frequency]
+
+
+def utc_time(moment: datetime) -> html.Time:
+    """'2026-11-24 06:56:43' in a <time> holding the exact moment (the column says UTC)."""
+    moment = moment.astimezone(UTC)
+    return html.Time(f"{moment:%Y-%m-%d %H:%M:%S}", dateTime=moment.isoformat(),
+                     title=published(moment.isoformat()))

@@ -49,7 +49,7 @@ def create_public_app(server: Flask, reader: WarehouseReader, settings: Settings
         index_string=INDEX,
         compress=True,
         # Vendored JavaScript is served on demand (dashboards/static_assets.py), not on every page.
-        assets_path_ignore=["vendor"],
+        assets_path_ignore=["vendor", "internal"],
         # Dash would otherwise build every page's layout on a process's first request, only to
         # check callback ids (about 2 s); each page's ids are checked by its tests instead.
         suppress_callback_exceptions=True,
