@@ -135,6 +135,7 @@ def test_the_grid_pages_by_scrolling_and_by_keyboard_and_sorts_by_its_headings(s
 
         # By keyboard: from a cell, Ctrl+End goes to the last row, fetched from the server.
         page.click("#dataset-grid .ag-row:not(.ag-row-loading) .ag-cell")
+        page.wait_for_selector("#dataset-grid .ag-cell-focus")  # the key goes to the grid
         page.keyboard.press("Control+End")
         page.wait_for_function(f"() => ({ROW_AT})({total - 1}) !== null")
         assert page.evaluate(ROW_AT, total - 1)["request_id"] == row(total - 1)

@@ -37,6 +37,9 @@ def sign_in(page, server: ServerProcess, next_page: str) -> None:
     page.fill("#login-password", PASSWORD)
     page.press("#login-password", "Enter")
     page.wait_for_selector("#internal-page h1")
+    # The router's callbacks settle before a test touches the page, or a select changed
+    # while the page is drawn again is replaced before its change reaches the server.
+    page.wait_for_load_state("networkidle")
 
 
 def heading(page) -> str:
