@@ -32,6 +32,7 @@ $(BENCH_NODE_STAMP): bench/package.json bench/package-lock.json
 ## run: install, write the sample city's files and first snapshot if missing, serve on :8050
 run: $(STAMP)
 	$(PY) -m etl.sample --if-missing
+	$(PY) -m appdb initiatives import data/sample/initiatives.json
 	$(PY) -m etl run --if-no-snapshot
 	$(PY) app.py
 

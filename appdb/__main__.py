@@ -2,7 +2,10 @@
 pages (the first admin, for one). The password is asked for twice, or read from standard input
 with --password-stdin (one line), never given on the command line.
 
-Exit codes: 0 added, 1 refused (the message says why), 2 bad settings.
+`python -m appdb initiatives import FILE`: add the improvement initiatives of a JSON file (the
+sample city's: data/sample/initiatives.json) when the database has none yet.
+
+Exit codes: 0 done, 1 refused (the message says why), 2 bad settings.
 """
 
 from __future__ import annotations
@@ -10,10 +13,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from pathlib import Path
 
 from appdb.accounts import ROLES, AccountError, add_user
 from appdb.audit import record
-from config.settings import SettingsError, load_settings
+from appdb.initiatives import import_file
+from config.settings import Settings, SettingsError, load_settings
+from etl.errors import ConfigError
+from kpis.catalogue import catalogue_path, load_catalogue
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,12 +35,18 @@ def main(argv: list[str] | None = None) -> int:
                      help="a department a manager sees in detail (repeat for more)")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input")
+    seed = commands.add_parser("initiatives", help="improvement initiatives").add_subparsers(
+        required=True, metavar="ACTION")
+    bring = seed.add_parser("import", help="add a file's initiatives to an empty database")
+    bring.add_argument("file", type=Path)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if "file" in args:
+        return _import_initiatives(settings, args.file)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -50,6 +63,19 @@ def main(argv: list[str] | None = None) -> int:
            departments=list(added.departments))
     print(f"added {added.role} {added.name}"
           + (f" ({', '.join(added.departments)})" if added.departments else ""))
+    return 0
+
+
+def _import_initiatives(settings: Settings, path: Path) -> int:
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)  # the SQLite file's folder
+        known = [k.id for k in load_catalogue(catalogue_path(settings)).kpis]
+        added = import_file(settings.database_url, path, known)
+    except (OSError, ValueError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"added {added} initiatives from {path}" if added else
+          "initiatives: the database has some already; nothing imported")
     return 0
 
 

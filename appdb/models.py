@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -180,3 +181,66 @@ class FeedbackNote(Base):
     author: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(16))  # reply or note
     text: Mapped[str] = mapped_column(Text)
+
+
+class Initiative(Base):
+    """A change a department makes to how it works, meant to move some KPIs; a copy adopted
+    from another department's keeps the original's id in adopted_from."""
+
+    __tablename__ = "initiatives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(200))
+    change: Mapped[str] = mapped_column(Text)  # the process change, in plain words
+    department: Mapped[str] = mapped_column(String(120), index=True)
+    owner: Mapped[str] = mapped_column(String(120))
+    owner_public: Mapped[bool] = mapped_column(Boolean, default=False)  # the owner agreed
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    cost_once: Mapped[float | None] = mapped_column(Float)  # US dollars
+    cost_yearly: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # planned, running, done, stopped
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    adopted_from: Mapped[int | None] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InitiativeKpi(Base):
+    """A KPI an initiative means to move, and which way."""
+
+    __tablename__ = "initiative_kpis"
+
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), primary_key=True)
+    kpi_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8))  # up or down
+
+
+class InitiativeAttachment(Base):
+    """A document or process-map image attached to an initiative (type and size checked)."""
+
+    __tablename__ = "initiative_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PracticeComment(Base):
+    """A manager's comment on a practice in the library; only its author edits it."""
+
+    __tablename__ = "practice_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    author: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -46,6 +46,12 @@ def sets_target(account: Account, owner: str) -> bool:
     return account.role == ADMIN or (account.role == MANAGER and owner in account.departments)
 
 
+def edits_initiatives(account: Account, department: str) -> bool:
+    """Whether the account may create or change a department's initiatives (and adopt a
+    practice into it): an admin, or a manager of that department."""
+    return account.role == ADMIN or (account.role == MANAGER and department in account.departments)
+
+
 def refusal(account: Account, path: str | None, department: str | None = None) -> str | None:
     """Why this account may not see the internal path (with a department named in its query
     string), or None when it may."""

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from config.settings import Settings
 from dashboards.components.formatting import published
 from dashboards.components.frame import site_name
+from dashboards.components.kpi_chart import series_chart
 from dashboards.prerender import to_html
 from dashboards.static_assets import PLOTLY_PATH, asset_url
 from etl.errors import ConfigError
@@ -46,9 +47,9 @@ def kpi_embed(reader: WarehouseReader, settings: Settings) -> Blueprint:
 
     @embed.get(PATH)
     def kpi_chart(kpi_id: str) -> Response:
-        # The KPI page's parts; its module registers itself with Dash when imported, which
+        # The KPI page's latest figure; its module registers itself with Dash when imported, which
         # only works once the Dash app exists (after this blueprint is made).
-        from dashboards.public.kpi import latest_section, series_chart
+        from dashboards.public.kpi import latest_section
 
         pinned = request.args.get("snapshot") or None
         base = request.host_url.rstrip("/")

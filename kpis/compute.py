@@ -17,6 +17,8 @@ import duckdb
 from etl.domains import all_domains
 from etl.errors import EtlError
 from kpis.catalogue import Catalogue, Kpi
+from kpis.initiative_evidence import TABLE as EVIDENCE_TABLE
+from kpis.initiative_evidence import compute_evidence
 from kpis.targets import TOTALS, Rules, TargetRule, sql_in_force
 from warehouse.connect import has_table
 
@@ -124,26 +126,41 @@ def compute_kpis(connection: duckdb.DuckDBPyConnection, catalogue: Catalogue, sn
                  run_id: str, targets: Rules | None = None) -> list[Outcome]:
     """Replace the `kpi` schema of the staged snapshot with values computed from its tables,
     each period judged by the target in force then (targets: changes made since the catalogue's,
-    by KPI id)."""
+    by KPI id); and measure the initiatives' evidence from those values.
+
+    A KPI that reads the evidence (the share of initiatives with measured evidence) is computed
+    after it, from the other KPIs' values."""
     define_macros(connection, catalogue)
     _create_tables(connection)
-    outcomes = []
-    for position, kpi in enumerate(catalogue.kpis):
-        _insert_definition(connection, catalogue, kpi, position)
-        missing = missing_tables(connection, kpi)
-        if missing:
-            note = f"no data: {', '.join(missing)} not loaded"
-            rows = 0
-        else:
-            rows = evaluate(connection, kpi, "kpi_raw")
-            rows = _insert_series(connection, catalogue, kpi, (targets or {}).get(kpi.id, ()))
-            note = "" if rows else "no data: the query returned no complete period"
-        _insert_lineage(connection, catalogue, kpi, snapshot_id, rows, note)
-        outcomes.append(Outcome(kpi.id, rows, note))
-        log.info("run=%s step=kpi kpi=%s rows=%d%s", run_id, kpi.id, rows,
-                 f" note={note!r}" if note else "")
+    positions = {kpi.id: position for position, kpi in enumerate(catalogue.kpis)}
+    later = [k for k in catalogue.kpis if EVIDENCE_TABLE in tables_read(connection, k)]
+    outcomes = {}
+    for kpi in [k for k in catalogue.kpis if k not in later]:
+        outcomes[kpi.id] = _compute(connection, catalogue, kpi, positions[kpi.id], snapshot_id,
+                                    run_id, targets)
+    compute_evidence(connection)
+    for kpi in later:
+        outcomes[kpi.id] = _compute(connection, catalogue, kpi, positions[kpi.id], snapshot_id,
+                                    run_id, targets)
     connection.execute("DROP TABLE IF EXISTS kpi_raw")
-    return outcomes
+    return [outcomes[kpi.id] for kpi in catalogue.kpis]
+
+
+def _compute(connection: duckdb.DuckDBPyConnection, catalogue: Catalogue, kpi: Kpi,
+             position: int, snapshot_id: str, run_id: str, targets: Rules | None) -> Outcome:
+    _insert_definition(connection, catalogue, kpi, position)
+    missing = missing_tables(connection, kpi)
+    if missing:
+        note = f"no data: {', '.join(missing)} not loaded"
+        rows = 0
+    else:
+        evaluate(connection, kpi, "kpi_raw")
+        rows = _insert_series(connection, catalogue, kpi, (targets or {}).get(kpi.id, ()))
+        note = "" if rows else "no data: the query returned no complete period"
+    _insert_lineage(connection, catalogue, kpi, snapshot_id, rows, note)
+    log.info("run=%s step=kpi kpi=%s rows=%d%s", run_id, kpi.id, rows,
+             f" note={note!r}" if note else "")
+    return Outcome(kpi.id, rows, note)
 
 
 def _create_tables(connection: duckdb.DuckDBPyConnection) -> None:

@@ -1,28 +1,30 @@
 """Did an initiative move its KPI? A before/after comparison of the KPI's series, explained in
-words a manager reads.
-
-The method, as the pages will say it:
-- Take the same number of periods before the initiative's start and from it on (6 by default).
-- Where the series reaches a year further back for every one of those periods, compare each
-  period with the same period a year earlier first (the year-on-year change), so that a
-  seasonal swing (more requests in winter) is not mistaken for the initiative's effect.
-- The effect is the average after minus the average before (of the values, or of their
-  year-on-year changes).
-- It counts as a clear change only when it is more than twice its standard error, worked out
-  from how much the periods vary among themselves before and after the start. This is about the
-  same test as Welch's t-test at the usual 95% level. Below that, the change is within the
-  series' normal ups and downs.
-- With fewer than 3 periods on either side, there is too little data to tell, and it says so.
-"""
+words a manager reads (METHOD, which the pages show)."""
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+METHOD = (
+    "Take the same number of periods before the initiative's start and from it on (6 by "
+    "default); a period the start falls in the middle of counts on neither side.",
+    "Where the series reaches a year further back for every one of those periods, compare each "
+    "period with the same period a year earlier first (the year-on-year change), so that a "
+    "seasonal swing (more requests in winter) is not mistaken for the initiative's effect.",
+    "The effect is the average after minus the average before (of the values, or of their "
+    "year-on-year changes).",
+    "It counts as a clear change only when it is more than twice its standard error, worked "
+    "out from how much the periods vary among themselves before and after the start. This is "
+    "about the same test as Welch's t-test at the usual 95% level. Below that, the change is "
+    "within the series' normal ups and downs.",
+    "With fewer than 3 periods on either side, there is too little data to tell, and it says "
+    "so.",
+    "It is worked out again at each publish, from the KPI values of that snapshot.",
+)
 WINDOW = 6  # periods compared on each side of the start, by default
 MIN_PERIODS = 3  # fewer on either side: too little data to tell
 CLEAR = 2.0  # standard errors a change must exceed to count as clear
@@ -43,11 +45,12 @@ class Evidence:
 
 
 def before_after(series: Sequence[tuple[date, float]], start: date, direction: str,
-                 window: int = WINDOW) -> Evidence:
+                 window: int = WINDOW, amount: Callable[[float], str] = lambda v: f"{v:,.4g}"
+                 ) -> Evidence:
     """Compare the `window` periods before `start` with the `window` from it on.
 
     series: (period start, value), any order, one value a period; direction: "higher" or
-    "lower", the way the KPI gets better."""
+    "lower", the way the KPI gets better; amount: a difference in the KPI's unit, in words."""
     values = dict(series)
     periods = sorted(values)
     before = [p for p in periods if p < start][-window:]
@@ -70,7 +73,7 @@ def before_after(series: Sequence[tuple[date, float]], start: date, direction: s
     better = effect > 0 if direction == "higher" else effect < 0
     verdict = (IMPROVED if better else WORSENED) if clear else UNCLEAR
     return Evidence(verdict, len(before), len(after), effect, error, seasonal,
-                    _words(verdict, effect, error, len(before), len(after), seasonal))
+                    _words(verdict, effect, error, len(before), len(after), seasonal, amount))
 
 
 def _year_before(period: date) -> date:
@@ -78,14 +81,14 @@ def _year_before(period: date) -> date:
 
 
 def _words(verdict: str, effect: float, error: float, before: int, after: int,
-           seasonal: bool) -> str:
+           seasonal: bool, amount: Callable[[float], str]) -> str:
     compared = ("each period's change from the same period a year earlier"
                 if seasonal else "the values")
-    size = f"{'up' if effect > 0 else 'down'} {abs(effect):,.4g}"
+    size = f"{'up' if effect > 0 else 'down'} {amount(abs(effect))}"
     if verdict == UNCLEAR:
         return (f"Comparing {compared} over {before} periods before and {after} after the "
                 f"start, the average went {size}, which is within the series' normal ups and "
-                f"downs (less than twice its standard error of {error:,.4g}): no clear change.")
+                f"downs (less than twice its standard error of {amount(error)}): no clear change.")
     return (f"Comparing {compared} over {before} periods before and {after} after the start, "
-            f"the average went {size}, more than twice its standard error of {error:,.4g}: a "
+            f"the average went {size}, more than twice its standard error of {amount(error)}: a "
             f"clear change, and the KPI {verdict}.")

@@ -10,6 +10,7 @@ import pytest
 
 from etl.sample import generate
 from tests.helpers import ServerProcess, Workspace, free_port, published_site, write_sources
+from tests.internal_client import STAFF, staffed_site
 
 SAMPLE_REQUESTS = 20_000  # the real generator, at a tenth of the default size, for speed
 
@@ -53,3 +54,12 @@ def app_server(published: Workspace) -> Iterator[ServerProcess]:
     server = ServerProcess([sys.executable, "app.py"], published.env, free_port())
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def admin_site(tmp_path_factory: pytest.TempPathFactory, small_sample: Path
+               ) -> Iterator[tuple[Workspace, ServerProcess]]:
+    """A published sample city served with one user, the admin ada (tests/internal_client.py)."""
+    with staffed_site(tmp_path_factory.mktemp("admin-site"), small_sample,
+                      {"ada": STAFF["ada"]}) as both:
+        yield both

@@ -67,6 +67,12 @@ class Workspace:
             raise AssertionError(f"etl {args} exited {result.returncode}:\n{result.stderr}")
         return result
 
+    def import_initiatives(self) -> None:
+        """The sample's initiatives into the application database, as `make run` does."""
+        subprocess.run([sys.executable, "-m", "appdb", "initiatives", "import",
+                        str(self.sample_dir / "initiatives.json")], cwd=PROJECT_ROOT,
+                       env=self.env, check=True, capture_output=True, timeout=120)
+
     def status(self) -> dict:
         return json.loads(self.etl("status", "--json").stdout)
 
@@ -135,6 +141,7 @@ def published_site(root: Path, sample: Path) -> Iterator[tuple[Workspace, Server
     `python app.py` serving it."""
     write_sources(root / "config", sample)
     workspace = Workspace(root=root, sample_dir=sample)
+    workspace.import_initiatives()
     workspace.etl("run")
     server = ServerProcess([sys.executable, "app.py"], workspace.env, free_port())
     try:

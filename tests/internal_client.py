@@ -94,3 +94,15 @@ def staffed_site(root: Path, sample: Path, staff: dict[str, tuple[str, ...]] | N
             yield workspace, server
         finally:
             server.stop()
+
+
+def browser_sign_in(page, server: ServerProcess, next_page: str, name: str = "ada") -> None:
+    """Sign in through the form in a Playwright page and wait for the internal page drawn."""
+    page.goto(f"{server.url}/login?next={next_page}")
+    page.fill("#login-name", name)
+    page.fill("#login-password", PASSWORD)
+    page.press("#login-password", "Enter")
+    page.wait_for_selector("#internal-page h1")
+    # The router's callbacks settle before a test touches the page, or a select changed
+    # while the page is drawn again is replaced before its change reaches the server.
+    page.wait_for_load_state("networkidle")

@@ -428,7 +428,7 @@ def test_the_page_offers_every_kpi_and_shows_the_alerts_sent(story, site):
     ann = signed_in(site, "ann")
     shown = page(ann, site, "/internal/alerts")
     kpis = find(shown, "alerts-kpis")["props"]
-    assert len(kpis["options"]) == 21  # every KPI of the catalogue, the internal ones too
+    assert len(kpis["options"]) == 24  # every KPI of the catalogue, the internal ones too
     assert sum(o["label"].endswith(" (internal)") for o in kpis["options"]) == 2
     assert kpis["value"] == [KPI_ID]
     assert find(shown, "alerts-email")["props"]["value"] == "ann@city.example"

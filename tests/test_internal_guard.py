@@ -6,21 +6,17 @@ dataset in any public output."""
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-import yaml
 
-from config.settings import PROJECT_ROOT
 from tests.dash_client import render
 from tests.helpers import ServerProcess, Workspace
 from tests.internal_client import UPDATE, signed_in, staffed_site
+from tests.public_walk import catalogue_ids, filled, public_pages, public_urls, rules
 
 OTHER = "Police"  # the department whose detail the manager of Public Works may not see
 
@@ -54,6 +50,20 @@ EXPECTED: dict[str, dict[str, int]] = {
     "users-add-password.value..": {"manager": 403, "viewer": 403},
     "..users-edit-role.value...users-edit-departments.value...users-edit-active.value..":
         {"manager": 403, "viewer": 403},
+    # Initiatives: filters for all; creating (for Police), changing another department's
+    # initiative (sample initiative 2, Water & Sewer's) and adopting into Police are refused.
+    "initiatives-url.search": {"manager": 200, "viewer": 200},
+    "..initiative-new-message.children...initiative-nav.search..":
+        {"manager": 403, "viewer": 403},
+    "..initiative-edit-message.children...initiative-done-message.children..."
+    "initiative-body.children..": {"manager": 403, "viewer": 403},
+    # The practice library: filters for all; adopting and commenting for managers and admins
+    # (the posted comment is empty: refused in words, 200; a comment chosen to edit is none).
+    "practices-url.search": {"manager": 200, "viewer": 200},
+    "..practice-adopt-message.children...practice-spread.children..":
+        {"manager": 403, "viewer": 403},
+    "practice-comments-section.children": {"manager": 200, "viewer": 403},
+    "practice-comment-edit-text.value": {"manager": 200, "viewer": 403},
 }
 # The value posted for each input or state ("id.property"); anything else gets None.
 VALUES: dict[str, Any] = {
@@ -63,6 +73,10 @@ VALUES: dict[str, Any] = {
     "target-kpi.data": "on_time_rate",  # owned by the Chief Operating Officer
     "target-save.n_clicks": 1,
     "alerts-departments.value": [OTHER],
+    "initiative-department.value": OTHER,
+    "initiative-id.data": 2,  # the sample's chatbot, of Water & Sewer
+    "practice-id.data": 1,  # the sample's triage practice
+    "practice-adopt-department.value": OTHER,
 }
 # Internal pages and files about Police's detail: refused to the manager, open to a viewer.
 ROLE_URLS = ("/internal/pipeline/quarantine.csv",)  # any department's rows: not for managers
@@ -78,26 +92,6 @@ def served(tmp_path_factory: pytest.TempPathFactory, small_sample: Path
          ) -> Iterator[tuple[Workspace, ServerProcess]]:
     with staffed_site(tmp_path_factory.mktemp("guard"), small_sample) as both:
         yield both
-
-
-def rules(workspace: Workspace) -> list[tuple[str, str]]:
-    """(rule, method) of every route the real app registers, read from a real create_app()."""
-    script = ("import json; from app import server; print(json.dumps(sorted("
-              "(r.rule, m) for r in server.url_map.iter_rules() "
-              "for m in r.methods - {'HEAD', 'OPTIONS'})))")
-    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, env=workspace.env,
-                          capture_output=True, text=True, timeout=120, check=True)
-    return [tuple(pair) for pair in json.loads(done.stdout.strip().splitlines()[-1])]
-
-
-def filled(rule: str, **values: str) -> str:
-    """The rule with each <converter:name> replaced: by values[name], else a plain word."""
-    def value(match: re.Match) -> str:
-        converter, name = match.group(1) or "", match.group(2)
-        if converter.startswith("any("):
-            return converter[4:].split(",")[0].strip()
-        return values.get(name, "x")
-    return re.sub(r"<(?:([^:>]+):)?([^>]+)>", value, rule)
 
 
 def test_every_internal_route_refuses_an_anonymous_visitor(served):
@@ -193,33 +187,12 @@ def _outputs(output: str) -> list[dict] | dict:
 # ---------------------------------------------------------------- nothing internal in public
 
 
-def catalogue_ids() -> tuple[set[str], set[str], set[str], set[str]]:
-    """(public KPI ids, internal KPI ids, public dataset ids, internal dataset ids)."""
-    kpis = yaml.safe_load((PROJECT_ROOT / "config" / "kpis.yaml").read_text())["kpis"]
-    datasets = yaml.safe_load((PROJECT_ROOT / "config" / "datasets.yaml").read_text())
-    datasets = datasets["datasets"] if isinstance(datasets, dict) else datasets
-
-    def split(items: list[dict]) -> tuple[set[str], set[str]]:
-        return ({i["id"] for i in items if i.get("audience", "public") == "public"},
-                {i["id"] for i in items if i.get("audience", "public") != "public"})
-
-    return (*split(kpis), *split(datasets))
-
-
 def test_no_internal_kpi_or_dataset_appears_in_any_public_output(served):
     workspace, server = served
-    public_kpis, internal_kpis, public_datasets, internal_datasets = catalogue_ids()
+    _, internal_kpis, _, internal_datasets = catalogue_ids()
     assert internal_kpis and internal_datasets  # the sample ships both kinds
     secret = internal_kpis | internal_datasets
-    public_rules = [r for r, m in rules(workspace) if m == "GET" and not r.startswith(
-        ("/internal", "/_dash-", "/assets", "/static", "/_favicon", "/_reload"))]
-    urls: set[str] = set()
-    for rule in public_rules:
-        for kpi_id in public_kpis if "<kpi_id>" in rule else [""]:
-            for dataset_id in public_datasets if "<dataset_id>" in rule else [""]:
-                for file_format in ("csv", "json") if "<file_format>" in rule else [""]:
-                    urls.add(filled(rule, kpi_id=kpi_id, dataset_id=dataset_id,
-                                    file_format=file_format, path="budget"))
+    urls = public_urls(workspace)
     assert len(urls) > 40
     for url in sorted(urls):
         answer = requests.get(server.url + url, timeout=120)
@@ -227,8 +200,7 @@ def test_no_internal_kpi_or_dataset_appears_in_any_public_output(served):
         found = {s for s in secret if s in answer.text}
         assert not found, (url, found)
     # The pages themselves, as Dash draws them in a browser.
-    for path in ("/", "/budget", "/services", "/engagement", "/data", "/kpi",
-                 *(f"/kpi/{k}" for k in public_kpis), *(f"/data/{d}" for d in public_datasets)):
+    for path in public_pages():
         drawn = json.dumps(render(server, path))
         assert not {s for s in secret if s in drawn}, path
     # Asked for by name, an internal one is simply not there, and nothing of it is shown.

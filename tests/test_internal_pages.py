@@ -51,7 +51,7 @@ def test_the_scorecard_shows_every_kpi_with_the_snapshots_values_and_statuses(se
     viewer = signed_in(server, "vic")
     rows = scorecard(viewer, server, "?sort=title")
     titles = dict(query(workspace, "SELECT title, audience FROM kpi.definitions"))
-    assert len(rows) == len(titles) == 21
+    assert len(rows) == len(titles) == 24
     assert [r[0].removesuffix(" (internal)") for r in rows] == sorted(titles, key=str.lower)
     assert {r[0] for r in rows if r[0].endswith("(internal)")} == {
         f"{t} (internal)" for t, a in titles.items() if a == "internal"}

@@ -106,7 +106,7 @@ def test_the_public_constants_describe_the_period() -> None:
 # CSV format --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", FILE_NAMES)
+@pytest.mark.parametrize("name", [n for n in FILE_NAMES if ".csv" in n])
 def test_fields_are_quoted_only_when_needed_with_newline_endings(small: Path, name: str) -> None:
     text = _text(small / name)
     assert "\r" not in text and text.endswith("\n")

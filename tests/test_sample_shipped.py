@@ -10,7 +10,8 @@ from etl.sample import generate
 
 SHIPPED = PROJECT_ROOT / "data" / "sample"
 COMMITTED = ["budget_lines.csv", "permits.csv", "engagement_events.csv.gz", "population.csv",
-             "citizen_feedback.csv", "resident_survey.csv", "resident_survey_dictionary.csv"]
+             "citizen_feedback.csv", "resident_survey.csv", "resident_survey_dictionary.csv",
+             "initiatives.json"]
 LIMIT = 5 * 1024 * 1024  # larger files are generated at first run, not committed
 
 

@@ -44,16 +44,18 @@ def kpi_change(value: float, before: float | None, unit: str, decimals: int) -> 
     if before is None:
         return None
     difference = value - before
+    scale = 100 if unit == "percent" else 1
+    if round(abs(difference) * scale, decimals) == 0:
+        return "no change"
+    return f"{'up' if difference > 0 else 'down'} {kpi_amount(abs(difference), unit, decimals)}"
+
+
+def kpi_amount(size: float, unit: str, decimals: int) -> str:
+    """A difference between two values of a KPI, without its sign: 2.1 points, 3.0 days."""
     if unit in ("percent", "score"):
         scale = 100 if unit == "percent" else 1  # percentage points; points on the 1-5 scale
-        size = f"{abs(difference) * scale:,.{decimals}f} points"
-        small = round(abs(difference) * scale, decimals) == 0
-    else:
-        size = kpi_value(abs(difference), unit, decimals)
-        small = round(abs(difference), decimals) == 0
-    if small:
-        return "no change"
-    return f"{'up' if difference > 0 else 'down'} {size}"
+        return f"{size * scale:,.{decimals}f} points"
+    return kpi_value(size, unit, decimals)
 
 
 def status_word(status: str | None) -> str:

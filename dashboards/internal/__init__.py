@@ -34,7 +34,9 @@ from dashboards.internal import (
     department,
     feedback,
     home,
+    initiatives,
     pipeline,
+    practices,
     scorecard,
     targets,
     users,
@@ -46,8 +48,8 @@ from warehouse.reader import NoSnapshotError, WarehouseReader
 
 log = logging.getLogger(__name__)
 
-PAGES: tuple[ModuleType, ...] = (home, scorecard, department, targets, pipeline, feedback, audit,
-                                 alerts, users)
+PAGES: tuple[ModuleType, ...] = (home, scorecard, department, targets, initiatives, practices,
+                                 pipeline, feedback, audit, alerts, users)
 
 
 def create_internal_app(server: Flask, reader: WarehouseReader, settings: Settings) -> Dash:

@@ -38,6 +38,12 @@ ACTION_WORDS = {
     "etl_run_started": "ETL run started by hand",
     "rollback": "Rollback",
     "target_changed": "Target changed",
+    "initiative_created": "Initiative created",
+    "initiative_changed": "Initiative changed",
+    "initiative_adopted": "Practice adopted",
+    "initiative_attachment_added": "Attachment added",
+    "practice_commented": "Comment on a practice",
+    "practice_comment_edited": "Comment edited",
 }
 
 
@@ -97,6 +103,17 @@ def detail_words(event: Event) -> str:
         return (f"KPI {d.get('kpi')} from {d.get('effective_from')}: target "
                 f"{_number(d.get('old_target'))} → {_number(d.get('new_target'))}, amber "
                 f"{_number(d.get('old_amber'))} → {_number(d.get('new_amber'))}.")
+    if event.action in ("initiative_created", "initiative_adopted"):
+        return (f"Initiative {d.get('initiative')}, “{d.get('title')}”, for "
+                f"{d.get('department')}" + (f", copied from initiative {d['adopted_from']}"
+                                            if d.get("adopted_from") else "") + ".")
+    if event.action == "initiative_changed":
+        changed = "; ".join(f"{field.replace('_', ' ')}: {_number(old)} → {_number(new)}"
+                            for field, (old, new) in (d.get("changes") or {}).items())
+        return f"Initiative {d.get('initiative')}: {changed}."
+    if event.action == "practice_comment_edited":
+        return (f"Comment {d.get('comment')} on initiative {d.get('initiative')}: "
+                f"“{d.get('old')}” → “{d.get('new')}”.")
     return "; ".join(f"{key.replace('_', ' ')}: {_number(value)}" for key, value in d.items())
 
 

@@ -7,6 +7,7 @@ id and an internal KPI get the same "not found" page, so the site never reveals 
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 
 import dash
@@ -16,20 +17,24 @@ from flask import request
 
 from dashboards import context
 from dashboards.cache import snapshot_cached
-from dashboards.components.chart import (
-    PALETTE,
-    accessible_chart,
-    base_layout,
-    dict_figure,
-    target_line,
-)
+from dashboards.components.chart import PALETTE, accessible_chart, dict_figure, target_line
 from dashboards.components.feedback import feedback_form
 from dashboards.components.filters import choice, select, url_sync
-from dashboards.components.formatting import kpi_change, kpi_value, published, status_word
+from dashboards.components.formatting import kpi_change, money, published, status_word
 from dashboards.components.frame import page_title
+from dashboards.components.kpi_chart import (
+    PERIOD_WORDS,
+    Mark,
+    figure_layout,
+    series_chart,
+    shown,
+    threshold,
+)
 from dashboards.components.states import safe_layout
 from dashboards.embed_route import embed_path
 from dashboards.kpi_download import download_path
+from kpis.evidence import METHOD
+from kpis.initiative_read import PublicInitiative, public_initiatives
 from kpis.read import (
     Definition,
     Lineage,
@@ -48,13 +53,13 @@ BY_ID = "kpi-by"
 BREAKDOWN_ID = "kpi-breakdown-content"
 KPI_STORE = "kpi-page-id"
 DOMAINS = (("budget", "Budget"), ("services", "Services"), ("engagement", "Community"))
+INITIATIVES_DATASET = "/data/improvement_initiatives"
+VERDICT_WORDS = {"improved": "The measure improved", "worsened": "The measure got worse",
+                 "no clear change": "No clear change", "too little data": "Too early to tell"}
+INITIATIVE_STATUS = {"planned": "Planned", "running": "Running", "done": "Done",
+                     "stopped": "Stopped"}
 BREAKDOWN_WORDS = {"department": "Department", "district": "District", "channel": "Channel",
                    "request_type": "Request type"}
-PERIOD_WORDS = {"month": ("Every month", "months"), "quarter": ("Every quarter", "quarters"),
-                "fiscal_year": ("Every fiscal year", "fiscal years")}
-UNIT_AXIS = {"percent": ("Per cent", ".0%"), "usd": ("US dollars", "$,.0f"),
-             "days": ("Days", ",.1f"), "hours": ("Hours", ",.1f"), "count": ("Number", ",d"),
-             "score": ("Score (1 to 5)", ".1f")}
 # The change only ever needs the breakdown's value in the URL: "" is never a value, so the
 # chosen breakdown is always written (each KPI has its own first breakdown).
 SYNC = url_sync("kpi", {"by": BY_ID}, {"by": ""})
@@ -98,13 +103,16 @@ def layout(kpi_id: str | None = None, **query) -> html.Div:
 def kpi_page(d: Definition, query: dict) -> html.Div:
     snapshot, points = snapshot_cached(series)(d.id)
     _, origin = snapshot_cached(lineage)(d.id)
+    _, initiatives = snapshot_cached(public_initiatives)(d.id)
     by = _breakdown(d, query.get("by"))
     return html.Div([
         html.H1(d.title, id="kpi-title"),
         html.P(d.description, className="lead", id="kpi-description"),
         latest_section(d, points),
         about_section(d),
-        series_chart(d, points),
+        series_chart(d, points, marks=[Mark(i.start_date, i.title, f"#{initiative_id(i)}")
+                                       for i in initiatives]),
+        initiatives_section(initiatives),
         breakdown_section(d, by),
         values_section(d, points),
         embed_section(d, snapshot),
@@ -122,18 +130,6 @@ def _breakdown(d: Definition, value: object) -> str | None:
         return None
     options = [(b, BREAKDOWN_WORDS.get(b, b)) for b in d.breakdowns]
     return choice(value if isinstance(value, str) else None, options, d.breakdowns[0])
-
-
-def _shown(d: Definition, value: float | None) -> str:
-    return kpi_value(value, d.unit, d.decimals)
-
-
-def threshold(d: Definition, value: float) -> str:
-    """A target or threshold with no needless zeros: 90%, not 90.0%."""
-    scale = 100 if d.unit == "percent" else 1
-    places = next(p for p in range(d.decimals + 1)
-                  if round(value * scale, p) == round(value * scale, d.decimals))
-    return kpi_value(value, d.unit, places)
 
 
 def target_words(d: Definition) -> str:
@@ -175,7 +171,7 @@ def latest_section(d: Definition, points: list[Point]) -> html.Section:
                    change_words(d, latest, latest.year_ago_value,
                                 year_ago and f"{year_ago}, a year before")]
         body = [
-            html.P(_shown(d, latest.value), className="kpi-value", id="kpi-latest-value"),
+            html.P(shown(d, latest.value), className="kpi-value", id="kpi-latest-value"),
             html.P([html.Span(className=f"status-dot status-{latest.status}",
                               **{"aria-hidden": "true"}),
                     status_word(latest.status),
@@ -208,48 +204,65 @@ def about_section(d: Definition) -> html.Section:
     ])
 
 
-def _x(d: Definition, points: list[Point]) -> list:
-    # Fiscal years read best as their names; months and quarters on a date axis.
-    return [p.period_label if d.period == "fiscal_year" else p.period_start for p in points]
+def initiative_id(initiative: PublicInitiative) -> str:
+    """The element id of an initiative on the page, which its mark on the chart links to."""
+    return f"initiative-{initiative.id}"
 
 
-def _figure_layout(d: Definition, x_title: str, horizontal: bool = False, **extra) -> dict:
-    value_title, value_format = UNIT_AXIS.get(d.unit, ("Value", None))
-    if horizontal:
-        figure_layout = base_layout(value_title, x_title, None, **extra)
-        figure_layout["xaxis"] |= {"tickformat": value_format, "rangemode": "tozero"}
-        figure_layout["yaxis"] |= {"autorange": "reversed", "automargin": True,
-                                   "type": "category"}
-        figure_layout["hovermode"] = "closest"
-        return figure_layout
-    figure_layout = base_layout(x_title, value_title, value_format, **extra)
-    # A line need not start at zero; small moves around the target stay visible.
-    figure_layout["yaxis"] |= {"rangemode": "normal"}
-    if d.period == "fiscal_year":
-        figure_layout["xaxis"] |= {"type": "category"}
-    else:
-        figure_layout["xaxis"] |= {"type": "date", "tickformat": "%b %Y"}
-    return figure_layout
+def initiatives_section(initiatives: list[PublicInitiative]) -> html.Section | None:
+    """'What the city is doing about it': the public initiatives meant to move this measure,
+    with what the data says they did; left out when there are none."""
+    if not initiatives:
+        return None
+    return html.Section(id="kpi-initiatives", className="kpi-initiatives",
+                        **{"aria-labelledby": "kpi-initiatives-title"}, children=[
+        html.H2("What the city is doing about it", id="kpi-initiatives-title"),
+        html.P("Changes departments made to how they work to move this measure, and what the "
+               "data says each one did. The chart above marks when each started."),
+        *[initiative_article(i) for i in initiatives],
+        html.Details(className="kpi-initiatives-method", id="kpi-initiatives-method", children=[
+            html.Summary("How we measure this"),
+            html.Ol([html.Li(sentence) for sentence in METHOD]),
+        ]),
+        html.P(["Every public initiative, with its costs and measured effect, is also ",
+                dcc.Link("open data", href=INITIATIVES_DATASET, id="kpi-initiatives-data"),
+                "."]),
+    ])
 
 
-def series_chart(d: Definition, points: list[Point]) -> html.Section:
-    summary = ""
-    if points:
-        first, last = points[0], points[-1]
-        on_target = sum(p.status == "green" for p in points)
-        summary = (f"{d.title} went from {_shown(d, first.value)} in {first.period_label} to "
-                   f"{_shown(d, last.value)} in {last.period_label}; it was on target in "
-                   f"{on_target} of {len(points)} {PERIOD_WORDS[d.period][1]}.")
-    figure = dict_figure([{
-        "type": "scatter", "x": _x(d, points), "y": [p.value for p in points],
-        "mode": "lines+markers", "name": d.title, "line": {"color": PALETTE[0], "width": 3},
-        "customdata": [status_word(p.status) for p in points],
-        "hovertemplate": "%{y}<br>%{customdata}<extra></extra>",
-    }], _figure_layout(d, "Period"))
-    target_line(figure, d.target, f"Target {threshold(d, d.target)}")
-    return accessible_chart(
-        "kpi-series", f"{d.title} over time", summary, figure, ["Period", "Value", "Target"],
-        [(p.period_label, _shown(d, p.value), threshold(d, d.target)) for p in points])
+def initiative_article(i: PublicInitiative) -> html.Article:
+    finding = i.finding
+    when = (f"{_day(i.start_date)} to {_day(i.end_date)}" if i.end_date
+            else f"Since {_day(i.start_date)}" if i.status == "running"
+            else f"From {_day(i.start_date)}")
+    costs = [f"{money(i.cost_once)} once" if i.cost_once else None,
+             f"{money(i.cost_yearly)} a year" if i.cost_yearly else None]
+    measured = ("the whole city" if finding.measured_on == "city-wide"
+                else f"{finding.measured_on} (its own figures for this measure)")
+    facts = [
+        ("Department", i.department),
+        *([("Led by", i.owner)] if i.owner else []),
+        ("Status", INITIATIVE_STATUS.get(i.status, i.status)),
+        ("When", when),
+        ("Cost", " and ".join(c for c in costs if c) or "No cost recorded"),
+        ("Meant to", "Bring this measure down" if finding.direction == "down"
+         else "Raise this measure"),
+        ("Measured on", measured),
+    ]
+    return html.Article(id=initiative_id(i), className="kpi-initiative",
+                        **{"aria-labelledby": f"{initiative_id(i)}-title"}, children=[
+        html.H3(i.title, id=f"{initiative_id(i)}-title"),
+        html.P(i.change, className="kpi-initiative-change"),
+        html.Dl([part for term, text in facts for part in (html.Dt(term), html.Dd(text))],
+                className="kpi-facts kpi-initiative-facts"),
+        html.P([html.Strong(f"{VERDICT_WORDS.get(finding.verdict, finding.verdict)}. "),
+                finding.words],
+               className=f"kpi-initiative-evidence verdict-{finding.verdict.replace(' ', '-')}"),
+    ])
+
+
+def _day(day: date) -> str:
+    return f"{day:%-d %b %Y}"
 
 
 def breakdown_section(d: Definition, by: str | None) -> html.Section:
@@ -283,20 +296,20 @@ def breakdown_chart(d: Definition, by: str) -> html.Section:
                        f"{first.breakdown_value}")
         else:
             ranking = f"highest first, {first.breakdown_value}"
-        summary = (f"In {period}, {ranking} at {_shown(d, first.value)}, and "
+        summary = (f"In {period}, {ranking} at {shown(d, first.value)}, and "
                    f"{'worst' if held else 'last'} {last.breakdown_value} at "
-                   f"{_shown(d, last.value)}.")
+                   f"{shown(d, last.value)}.")
     figure = dict_figure([{
         "type": "bar", "x": [g.value for g in groups], "y": [g.breakdown_value for g in groups],
         "orientation": "h", "marker": {"color": PALETTE[0]}, "name": d.title,
         "customdata": [status_word(g.status) if held else "" for g in groups],
         "hovertemplate": "%{y}: %{x}<br>%{customdata}<extra></extra>",
-    }], _figure_layout(d, BREAKDOWN_WORDS.get(by, by), horizontal=True,
+    }], figure_layout(d, BREAKDOWN_WORDS.get(by, by), horizontal=True,
                        height=max(300, 120 + 30 * len(groups))))
     if held:
         target_line(figure, d.target, f"Target {threshold(d, d.target)}", axis="x")
     columns = [BREAKDOWN_WORDS.get(by, by), "Value"] + (["Status"] if held else [])
-    rows = [(g.breakdown_value, _shown(d, g.value), *([status_word(g.status)] if held else []))
+    rows = [(g.breakdown_value, shown(d, g.value), *([status_word(g.status)] if held else []))
             for g in groups]
     return accessible_chart(
         "kpi-breakdown-chart", f"By {word}, {period}" if period else f"By {word}", summary,
@@ -319,7 +332,7 @@ def _breakdown_view(kpi_id: str | None, by: str | None) -> html.Section | html.P
 
 def values_section(d: Definition, points: list[Point]) -> html.Section:
     rows = [html.Tr([
-        html.Th(p.period_label, scope="row"), html.Td(_shown(d, p.value)),
+        html.Th(p.period_label, scope="row"), html.Td(shown(d, p.value)),
         html.Td(status_word(p.status)),
         html.Td(kpi_change(p.value, p.previous_value, d.unit, d.decimals) or "–"),
     ]) for p in reversed(points)]
@@ -406,7 +419,7 @@ def kpi_list(status: str | None) -> html.Div:
     for key, name in DOMAINS:
         items = [html.Li([
             dcc.Link(t.definition.title, href=f"/kpi/{t.definition.id}"),
-            f": {_shown(t.definition, t.latest.value)}, {status_word(t.latest.status).lower()}"
+            f": {shown(t.definition, t.latest.value)}, {status_word(t.latest.status).lower()}"
             f" ({t.latest.period_label})" if t.latest else ": no value yet",
         ]) for t in all_tiles if t.definition.domain == key]
         if items:

@@ -58,6 +58,8 @@ def all_domains() -> dict[str, Domain]:
         downloads,
         engagement,
         feedback,
+        initiative_kpis,
+        initiatives,
         permits,
         population,
         service_requests,
@@ -65,5 +67,5 @@ def all_domains() -> dict[str, Domain]:
     )
 
     modules = (budget, service_requests, permits, engagement, population, survey, feedback,
-               downloads)
+               downloads, initiatives, initiative_kpis)
     return {m.DOMAIN.name: m.DOMAIN for m in modules}

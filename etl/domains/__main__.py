@@ -13,7 +13,9 @@ Each snapshot also holds `quarantine` (the rows that failed validation in the la
 source: run, source, origin, row, column, value, reason) and a `meta` schema: `meta.snapshot`
 (which run built it, from which parent snapshot), `meta.runs` (every run that loaded into it, with
 its per-source figures), `meta.source_loads` and `meta.inputs` (every input file or URL with its
-sha256).
+sha256). The `kpi` schema holds the KPIs' values (docs/kpis.md), and `initiative_evidence` each
+initiative's before/after comparison on each of its KPIs, measured at publish from them
+(docs/initiatives.md).
 """
 
 

@@ -1,6 +1,6 @@
 """The sample city, Millbrook: a seeded generator of its source files, with their real-world mess.
 
-`generate(out_dir)` writes the eight files described in docs/sample-data.md. The same arguments
+`generate(out_dir)` writes the nine files described in docs/sample-data.md. The same arguments
 always give byte-identical files. Only service_requests.csv scales with `requests`; the others
 keep their sizes (budget about 2,900 rows, permits 30,000, engagement 150,000, citizen feedback
 24,000, resident survey 3,080 and its 5-row dictionary, population 32) and depend only on the
@@ -16,6 +16,7 @@ from etl.sample import (
     budget,
     engagement,
     feedback,
+    initiatives,
     permits,
     population,
     service_requests,
@@ -33,6 +34,7 @@ DEFAULT_SEED = 20261101
 FILE_NAMES = (
     budget.FILE_NAME, service_requests.FILE_NAME, permits.FILE_NAME, engagement.FILE_NAME,
     population.FILE_NAME, feedback.FILE_NAME, survey.FILE_NAME, survey.DICTIONARY_NAME,
+    initiatives.FILE_NAME,
 )
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ def generate_files(
         population.write(out_dir),
         feedback.write(out_dir, seed),
         *survey.write(out_dir, seed),
+        initiatives.write(out_dir),
     ]
 
 
