@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from config.settings import Settings
 from etl.errors import ConfigError
+from kpis.evidence import MIN_PERIODS, WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,15 @@ class CatalogueFile(BaseModel):
     # Per domain, a query giving the moment its data reaches; periods ending later are
     # incomplete. A domain without one uses the run's date.
     data_end: dict[Literal["budget", "services", "engagement"], str] = {}
+    # Periods compared on each side of an initiative's start (kpis/evidence.py).
+    evidence_periods: int = Field(default=WINDOW, ge=MIN_PERIODS, le=36)
     kpis: list[Kpi]
 
 
 class Catalogue(BaseModel):
     fiscal_year_starts: int
     data_end: dict[str, str]
+    evidence_periods: int = WINDOW
     kpis: tuple[Kpi, ...]
     version: str  # sha256 of the file's bytes, first 12 hex digits
 
@@ -112,7 +116,8 @@ def load_catalogue(path: Path, missing_ok: bool = False) -> Catalogue:
     if problems:
         raise ConfigError(f"{path}:\n" + "\n".join(problems))
     return Catalogue(fiscal_year_starts=parsed.fiscal_year_starts, data_end=parsed.data_end,
-                     kpis=tuple(parsed.kpis), version=hashlib.sha256(data).hexdigest()[:12])
+                     evidence_periods=parsed.evidence_periods, kpis=tuple(parsed.kpis),
+                     version=hashlib.sha256(data).hexdigest()[:12])
 
 
 def _describe(exc: ValidationError, raw: object) -> str:

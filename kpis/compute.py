@@ -138,7 +138,7 @@ def compute_kpis(connection: duckdb.DuckDBPyConnection, catalogue: Catalogue, sn
     for kpi in [k for k in catalogue.kpis if k not in later]:
         outcomes[kpi.id] = _compute(connection, catalogue, kpi, positions[kpi.id], snapshot_id,
                                     run_id, targets)
-    compute_evidence(connection)
+    compute_evidence(connection, catalogue.evidence_periods)
     for kpi in later:
         outcomes[kpi.id] = _compute(connection, catalogue, kpi, positions[kpi.id], snapshot_id,
                                     run_id, targets)

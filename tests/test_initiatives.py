@@ -18,7 +18,10 @@ from appdb.audit import events
 from appdb.db import sessions
 from appdb.models import Initiative as InitiativeRow
 from config.settings import PROJECT_ROOT
+from etl.errors import ConfigError
 from etl.sample.initiatives import INITIATIVES, PLANTED
+from kpis.catalogue import load_catalogue
+from kpis.initiative_evidence import compute_evidence
 from tests.helpers import Workspace, query, snapshot_file
 
 KPIS = ("median_days_to_close", "on_time_rate")
@@ -174,3 +177,42 @@ def test_each_publish_measures_the_evidence_from_its_own_data(workspace):
         assert connection.execute(
             "SELECT verdict FROM initiative_evidence WHERE initiative_id = 1 "
             "AND kpi_id = 'on_time_rate'").fetchall() == [("improved",)]
+
+
+def test_the_periods_compared_come_from_the_catalogue(tmp_path):
+    text = (PROJECT_ROOT / "config" / "kpis.yaml").read_text(encoding="utf-8")
+    for periods, accepted in ((3, True), (2, False), (37, False)):
+        path = tmp_path / "kpis.yaml"
+        path.write_text(text.replace("evidence_periods: 6", f"evidence_periods: {periods}"),
+                        encoding="utf-8")
+        if accepted:
+            assert load_catalogue(path).evidence_periods == periods
+        else:
+            with pytest.raises(ConfigError, match="evidence_periods"):
+                load_catalogue(path)
+
+
+def test_evidence_compares_the_window_on_the_departments_series_without_the_split_period():
+    connection = duckdb.connect()
+    connection.execute("""
+        CREATE TABLE initiatives AS SELECT 1::BIGINT AS initiative_id,
+            'Public Works' AS department, DATE '2025-07-15' AS start_date;
+        CREATE TABLE initiative_kpis AS SELECT 1::BIGINT AS initiative_id,
+            'on_time_rate' AS kpi_id, 'up' AS direction;
+        CREATE SCHEMA kpi;
+        CREATE TABLE kpi.definitions AS SELECT 'on_time_rate' AS kpi_id, 'higher' AS direction,
+            'percent' AS unit, 1 AS decimals, 'month' AS period, ['department'] AS breakdowns;
+        CREATE TABLE kpi.series AS
+            SELECT 'on_time_rate' AS kpi_id, b AS breakdown, v AS breakdown_value,
+                   CAST(d AS DATE) AS period_start,
+                   CASE WHEN d >= DATE '2025-07-01' THEN 0.9 ELSE 0.8 END
+                     + (month(d) % 3) * 0.001 AS value
+            FROM range(DATE '2025-01-01', DATE '2026-01-01', INTERVAL 1 MONTH) t(d),
+                 (VALUES (NULL, NULL), ('department', 'Public Works')) g(b, v);
+    """)
+    assert compute_evidence(connection, window=3) == 1
+    (row,) = connection.execute(
+        "SELECT measured_on, verdict, periods_before, periods_after, round(effect, 3), seasonal, "
+        "due_on FROM initiative_evidence").fetchall()
+    # July, which the start splits, is on neither side: April-June against August-October.
+    assert row == ("Public Works", "improved", 3, 3, 0.1, False, date(2025, 10, 15))
