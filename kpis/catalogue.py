@@ -14,11 +14,16 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from config.settings import Settings
 from etl.errors import ConfigError
 from kpis.evidence import MIN_PERIODS, WINDOW
+
+# How long each kind of period lasts, to step from one period's first day to the next.
+PERIOD_STEP = {"month": relativedelta(months=1), "quarter": relativedelta(months=3),
+               "fiscal_year": relativedelta(years=1)}
 
 log = logging.getLogger(__name__)
 

@@ -9,21 +9,19 @@ by department and has values for it, else on the city-wide one. The result is th
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 import duckdb
-from dateutil.relativedelta import relativedelta
 
 from dashboards.components.formatting import kpi_amount
+from kpis.catalogue import PERIOD_STEP
 from kpis.evidence import TOO_LITTLE, WINDOW, before_after
+from kpis.read import series
 from warehouse.connect import has_table
 
 log = logging.getLogger(__name__)
 
 TABLE = "initiative_evidence"
 CITY_WIDE = "city-wide"
-_STEP = {"month": relativedelta(months=1), "quarter": relativedelta(months=3),
-         "fiscal_year": relativedelta(years=1)}
 
 
 def compute_evidence(connection: duckdb.DuckDBPyConnection, window: int = WINDOW) -> int:
@@ -48,11 +46,10 @@ def compute_evidence(connection: duckdb.DuckDBPyConnection, window: int = WINDOW
     rows = []
     for (initiative_id, kpi_id, aim, department, start, better, unit, decimals, period,
          by_department) in aims:
-        points = _series(connection, kpi_id, department if by_department else None)
-        scope = department
-        if not points:
-            points, scope = _series(connection, kpi_id, None), CITY_WIDE
-        step = _STEP[period]
+        own = series(connection, kpi_id, "department", department) if by_department else []
+        scope = department if own else CITY_WIDE
+        points = [(p.period_start, p.value) for p in own or series(connection, kpi_id)]
+        step = PERIOD_STEP[period]
         # A period the start falls inside is partly before and partly after: on neither side.
         points = [(p, v) for p, v in points if not p < start < p + step]
         # One more digit than the KPI shows: a standard error is often smaller than its last digit.
@@ -68,13 +65,4 @@ def compute_evidence(connection: duckdb.DuckDBPyConnection, window: int = WINDOW
     log.info("step=evidence initiatives=%d measured=%d", len({r[0] for r in rows}),
              sum(1 for r in rows if r[5]))
     return len(rows)
-
-
-def _series(connection: duckdb.DuckDBPyConnection, kpi_id: str, department: str | None
-            ) -> list[tuple[date, float]]:
-    return connection.execute("""
-        SELECT period_start, value FROM kpi.series
-        WHERE kpi_id = ? AND breakdown IS NOT DISTINCT FROM ?
-          AND breakdown_value IS NOT DISTINCT FROM ?
-        ORDER BY period_start""", [kpi_id, department and "department", department]).fetchall()
 

@@ -67,11 +67,14 @@ class Workspace:
             raise AssertionError(f"etl {args} exited {result.returncode}:\n{result.stderr}")
         return result
 
-    def import_initiatives(self) -> None:
-        """The sample's initiatives into the application database, as `make run` does."""
-        subprocess.run([sys.executable, "-m", "appdb", "initiatives", "import",
-                        str(self.sample_dir / "initiatives.json")], cwd=PROJECT_ROOT,
-                       env=self.env, check=True, capture_output=True, timeout=120)
+    def import_initiatives(self, path: Path | None = None, check: bool = True
+                           ) -> subprocess.CompletedProcess:
+        """`python -m appdb initiatives import` of a file (the sample's by default, as `make
+        run` does)."""
+        return subprocess.run([sys.executable, "-m", "appdb", "initiatives", "import",
+                               str(path or self.sample_dir / "initiatives.json")],
+                              cwd=PROJECT_ROOT, env=self.env, check=check, capture_output=True,
+                              text=True, timeout=120)
 
     def status(self) -> dict:
         return json.loads(self.etl("status", "--json").stdout)

@@ -4,8 +4,6 @@ evidence measured at publish from a real ETL run of the sample city."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -22,7 +20,7 @@ from etl.errors import ConfigError
 from etl.sample.initiatives import INITIATIVES, PLANTED
 from kpis.catalogue import load_catalogue
 from kpis.initiative_evidence import compute_evidence
-from tests.helpers import Workspace, query, snapshot_file
+from tests.helpers import query, snapshot_file
 
 KPIS = ("median_days_to_close", "on_time_rate")
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
@@ -119,16 +117,10 @@ def test_only_the_author_edits_a_comment(url):
     assert events(url)[0][3]["old"] == "We tried it too: fewer calls."
 
 
-def run_import(workspace: Workspace, path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "appdb", "initiatives", "import", str(path)],
-                          cwd=PROJECT_ROOT, env=workspace.env, capture_output=True, text=True,
-                          timeout=60)
-
-
 def test_the_import_command_fills_an_empty_database_once(workspace, tmp_path):
-    first = run_import(workspace, workspace.sample_dir / "initiatives.json")
+    first = workspace.import_initiatives()
     assert first.returncode == 0 and "added 4 initiatives" in first.stdout
-    second = run_import(workspace, workspace.sample_dir / "initiatives.json")
+    second = workspace.import_initiatives()
     assert second.returncode == 0 and "nothing imported" in second.stdout
     lines = store.spread(workspace.settings.database_url, 1)
     assert [(i.department, i.status) for i in lines] == [("Public Works", "done"),
@@ -140,7 +132,7 @@ def test_a_bad_import_file_names_the_entry_and_adds_nothing(workspace, tmp_path)
     entries[2]["kpis"][0]["kpi_id"] = "no_such_kpi"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(entries), encoding="utf-8")
-    refused = run_import(workspace, bad)
+    refused = workspace.import_initiatives(bad, check=False)
     assert refused.returncode == 1
     assert f"{bad}, entry 3: kpis: 'no_such_kpi' is not a KPI" in refused.stderr
     assert "Traceback" not in refused.stderr
@@ -204,9 +196,11 @@ def test_evidence_compares_the_window_on_the_departments_series_without_the_spli
             'percent' AS unit, 1 AS decimals, 'month' AS period, ['department'] AS breakdowns;
         CREATE TABLE kpi.series AS
             SELECT 'on_time_rate' AS kpi_id, b AS breakdown, v AS breakdown_value,
-                   CAST(d AS DATE) AS period_start,
+                   CAST(d AS DATE) AS period_start, strftime(d, '%b %Y') AS period_label,
                    CASE WHEN d >= DATE '2025-07-01' THEN 0.9 ELSE 0.8 END
-                     + (month(d) % 3) * 0.001 AS value
+                     + (month(d) % 3) * 0.001 AS value,
+                   NULL AS status, NULL AS previous_value, NULL AS previous_label,
+                   NULL AS year_ago_value, NULL AS score
             FROM range(DATE '2025-01-01', DATE '2026-01-01', INTERVAL 1 MONTH) t(d),
                  (VALUES (NULL, NULL), ('department', 'Public Works')) g(b, v);
     """)

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
-from dateutil.relativedelta import relativedelta
 from flask import request
 from flask_login import current_user
 
@@ -22,14 +21,13 @@ from dashboards.cache import snapshot_cached
 from dashboards.components.formatting import kpi_value, status_word
 from dashboards.components.tables import scrolling
 from dashboards.guard import guarded_callback
+from kpis.catalogue import PERIOD_STEP
 from kpis.read import Definition, definition, definitions, series
 from kpis.targets import in_force, status
 
 PATH = "/internal/targets"
 NAME = "Targets"
 PURPOSE = "each KPI's target and thresholds, who changed them and when"
-STEP = {"month": relativedelta(months=1), "quarter": relativedelta(months=3),
-        "fiscal_year": relativedelta(years=1)}
 MAX_NOTE = 500
 
 
@@ -127,7 +125,7 @@ def _periods(d: Definition) -> list[tuple[date, str]]:
     _, points = snapshot_cached(series)(d.id)
     found = [(p.period_start, p.period_label) for p in points]
     latest = found[-1][0] if found else date.today().replace(day=1)
-    following = latest + STEP[d.period]
+    following = latest + PERIOD_STEP[d.period]
     return [*found, (following, f"The next period (from {following:%d %b %Y})")]
 
 
