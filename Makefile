@@ -9,7 +9,7 @@ BENCH_NODE_STAMP := bench/node_modules/.installed-$(shell cksum bench/package-lo
 NPM_MISSING := npm was not found: install Node.js 18 or later with npm (Debian: sudo apt-get \
 install nodejs npm)
 
-.PHONY: run test lint sample clean bench-lighthouse screenshots
+.PHONY: run serve first-snapshot test lint sample clean bench-lighthouse bench-load screenshots
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -29,12 +29,19 @@ $(BENCH_NODE_STAMP): bench/package.json bench/package-lock.json
 	npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	rm -f bench/node_modules/.installed-* && touch $@
 
-## run: install, write the sample city's files and first snapshot if missing, serve on :8050
-run: $(STAMP)
+# The sample city's files, initiatives and first snapshot, each only if missing.
+first-snapshot: $(STAMP)
 	$(PY) -m etl.sample --if-missing
 	$(PY) -m appdb initiatives import data/sample/initiatives.json
 	$(PY) -m etl run --if-no-snapshot
+
+## run: install, write the sample city's files and first snapshot if missing, serve on :8050
+run: first-snapshot
 	$(PY) app.py
+
+## serve: the same, in production mode: gunicorn's workers and exactly one ETL scheduler
+serve: first-snapshot
+	$(PY) -m deploy.serve
 
 ## test: install, lint with ruff, run the whole test suite
 test: $(STAMP) $(NODE_STAMP)
@@ -47,6 +54,11 @@ lint: $(STAMP)
 ## bench-lighthouse: install Lighthouse, then run it on the public pages (see bench/README.md)
 bench-lighthouse: $(STAMP) $(BENCH_NODE_STAMP)
 	$(PY) -m bench.lighthouse $(BENCH_ARGS)
+
+## bench-load: install locust, then 50 readers on gunicorn while the ETL publishes (bench/README.md)
+bench-load: $(STAMP)
+	$(PY) -m pip install --quiet -r bench/requirements-load.txt
+	$(PY) -m bench.load_test $(BENCH_ARGS)
 
 ## screenshots: save the public pages' screenshots shown in the README in docs/screenshots/
 screenshots: $(STAMP)

@@ -78,6 +78,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     internal = create_internal_app(server, reader, settings)
     # After every Dash app: security headers (with both apps' script hashes), errors, size.
     register_security(server, settings, [public, internal])
+    # Both Dash apps set up now, the public one first, not on a worker's first requests: Dash
+    # marks an app set up before it is, so two first requests at once could set the internal
+    # app up meanwhile, and it would take the public pages' callbacks (500 in that worker).
+    with server.test_request_context("/"):
+        for dash_app in (public, internal):
+            dash_app._setup_server()
     # The app's long-lived objects (modules, page registry, figure templates) never become
     # garbage: keeping them out of the collector's full passes removes 50-70 ms pauses that
     # otherwise hit every tenth page render.

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import cache
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+_TABLES_LOCK = 7_304_811  # an arbitrary key, naming the lock held while creating tables
 
 
 class Base(DeclarativeBase):
@@ -16,12 +18,19 @@ class Base(DeclarativeBase):
 @cache
 def engine_for(url: str) -> Engine:
     """One engine per URL per process, with its tables created."""
-    engine = create_engine(url)
+    # pre_ping: a connection the database server dropped (a restart, a failover) is replaced
+    # when next taken from the pool instead of failing the request that took it.
+    engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     from appdb import models  # noqa: F401  (registers the tables on Base)
 
-    Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Web workers start together: one at a time creates the tables, or two would race
+            # to create the same one and one would fail.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _TABLES_LOCK})
+        Base.metadata.create_all(connection)
     return engine
 
 

@@ -104,6 +104,30 @@ def _limit_storage(value: str) -> str:
     return value
 
 
+def _database_url(value: str) -> str:
+    if not value:
+        return value
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError("not a SQLAlchemy URL such as "
+                         "postgresql+psycopg://user:password@host:5432/dashboard") from None
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+        # The one PostgreSQL driver installed (requirements.txt): say so, not "no module".
+        raise ValueError("PostgreSQL URLs need the psycopg driver installed here: "
+                         "postgresql+psycopg://user:password@host:5432/dashboard")
+    return value
+
+
+def _redis_url(value: str) -> str:
+    if value and not re.fullmatch(r"rediss?://\S+", value):
+        raise ValueError("must be an address such as redis://127.0.0.1:6379/0")
+    return value
+
+
 def _memory(value: str) -> str:
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)", value, re.IGNORECASE):
         raise ValueError("must be an amount such as 128MB or 1GB")
@@ -145,8 +169,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("config_dir", "DASHBOARD_CONFIG_DIR", str(PROJECT_ROOT / "config"),
             "Folder holding sources.yaml (and later datasets.yaml, kpis.yaml).", _path),
     Setting("database_url", "DASHBOARD_DATABASE_URL", "",
-            "SQLAlchemy URL of the application database (run log; users later). "
-            "Empty: a SQLite file app.db in DASHBOARD_DATA_DIR."),
+            "SQLAlchemy URL of the application database (run log, users, feedback, targets, "
+            "initiatives): postgresql+psycopg://user:password@host:5432/dashboard for many "
+            "workers or machines. Empty: a SQLite file app.db in DASHBOARD_DATA_DIR.",
+            _database_url, secret=True),  # a URL may hold a password
+    Setting("redis_url", "DASHBOARD_REDIS_URL", "",
+            "Redis holding the page-data cache that every web worker shares "
+            "(redis://host:6379/0). Empty: each process caches in its own memory.",
+            _redis_url, secret=True),
+    Setting("web_workers", "DASHBOARD_WEB_WORKERS", "4",
+            "Web worker processes `make serve` starts (gunicorn); about 2 per core.",
+            _positive_int),
+    Setting("web_threads", "DASHBOARD_WEB_THREADS", "8",
+            "Threads per web worker (a long download holds one).", _positive_int),
     Setting("city_name", "DASHBOARD_CITY_NAME", "Millbrook",
             "The city or agency name shown on every page."),
     Setting("snapshot_retention", "DASHBOARD_SNAPSHOT_RETENTION", "10",
@@ -177,7 +212,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rate_limit_storage", "DASHBOARD_RATE_LIMIT_STORAGE", "memory://",
             "Where rate-limit counters are kept: memory:// counts in each process; "
             "redis://host:6379 or memcached://host:11211 shares them between processes and "
-            "machines (install the matching client package).", _limit_storage,
+            "machines (memcached needs its client package installed). Unset with "
+            "DASHBOARD_REDIS_URL set: that Redis.", _limit_storage,
             secret=True),  # a URI may hold a password
     Setting("max_request_bytes", "DASHBOARD_MAX_REQUEST_BYTES", "1048576",
             "The largest request body accepted, in bytes (at least 65536); a larger one is "
@@ -224,7 +260,10 @@ SETTINGS: tuple[Setting, ...] = (
 class Settings:
     data_dir: Path
     config_dir: Path
-    database_url: str
+    database_url: str = field(repr=False)
+    redis_url: str = field(repr=False)
+    web_workers: int
+    web_threads: int
     city_name: str
     snapshot_retention: int
     duckdb_memory_limit: str
@@ -273,6 +312,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise SettingsError(f"{setting.env}={shown} is not valid: {exc}") from None
     if not values["database_url"]:
         values["database_url"] = f"sqlite:///{values['data_dir'] / 'app.db'}"
+    if values["redis_url"] and not environ.get("DASHBOARD_RATE_LIMIT_STORAGE", "").strip():
+        # Workers sharing a cache share their rate-limit counts too, or each would allow it all.
+        values["rate_limit_storage"] = values["redis_url"]
     _check_oidc(values)
     return Settings(**values)
 

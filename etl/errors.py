@@ -13,3 +13,7 @@ class ConfigError(EtlError):
 
 class SourceError(EtlError):
     """A source could not be loaded; the message names the source, file, row, column, value."""
+
+
+class DiskFullError(EtlError):
+    """The warehouse's disk filled up during a run; the message says how much room it needs."""

@@ -9,13 +9,16 @@ schema, the runs, sources and input checksums that built it.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -26,7 +29,7 @@ from appdb.targets import rules as target_rules
 from config.settings import Settings
 from etl.clean import clean
 from etl.domains import Domain, all_domains
-from etl.errors import ConfigError, EtlError, SourceError
+from etl.errors import ConfigError, DiskFullError, EtlError, SourceError
 from etl.load import ensure_table, load, record_quarantine, watermark
 from etl.sources.registry import AnySource, extract
 from etl.sources_config import load_sources
@@ -38,6 +41,7 @@ from opendata.publish import publish_datasets
 from warehouse.manifest import read_manifest
 from warehouse.writer import (
     clear_staging,
+    downloads_dir,
     open_staged,
     publish,
     stage,
@@ -112,15 +116,45 @@ def run(
             snapshot_id = _build(settings, run_id, trigger, chosen, catalogue, datasets, stats,
                                  dry_run, progress or (lambda *_: None))
         except Exception as exc:
-            error = str(exc) if isinstance(exc, EtlError) else f"internal error: {exc!r}"
+            clear_staging(warehouse_dir)  # first, so that a full disk's message counts the room
+            failure = disk_full(exc, warehouse_dir) or exc
+            error = (str(failure) if isinstance(failure, EtlError)
+                     else f"internal error: {exc!r}")
             run_log.finish(run_id, FAILED, error=error, sources=stats)
             log.error("run=%s step=failed error=%s", run_id, error.replace("\n", " "))
-            clear_staging(warehouse_dir)
+            if failure is not exc:
+                raise failure from exc
             raise
         run_log.finish(run_id, DRY_RUN if dry_run else PUBLISHED, snapshot_id=snapshot_id,
                        sources=stats)
         log.info("run=%s step=done snapshot=%s", run_id, snapshot_id)
         return RunResult(run_id=run_id, snapshot_id=snapshot_id, sources=stats)
+
+
+def disk_full(exc: BaseException, warehouse_dir: Path) -> DiskFullError | None:
+    """A DiskFullError for a write that found the disk full, else None.
+
+    Python says so with errno ENOSPC; DuckDB (IOException, TransactionException, and a
+    FatalException at checkpoint) only in its message, which quotes the system's.
+    """
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        detail = str(exc)
+    elif isinstance(exc, duckdb.Error) and "No space left on device" in str(exc):
+        detail = str(exc).splitlines()[0]
+    else:
+        return None
+    current = read_manifest(warehouse_dir).current
+    files = downloads_dir(warehouse_dir, current.id) if current else None
+    needed = (current.size if current else 0) + (
+        sum(p.stat().st_size for p in files.rglob("*") if p.is_file())
+        if files and files.exists() else 0)
+    free = shutil.disk_usage(warehouse_dir).free
+    return DiskFullError(
+        f"no space left on the disk holding {warehouse_dir}: {free / 1e6:,.0f} MB free, and a "
+        f"run needs room for a new snapshot and its download files (the current ones take "
+        f"{needed / 1e6:,.0f} MB) plus DuckDB's working files. Nothing was published; free "
+        f"some space (or keep fewer snapshots: DASHBOARD_SNAPSHOT_RETENTION) and run again. "
+        f"({detail})")
 
 
 def _build(settings: Settings, run_id: str, trigger: str, sources: dict[str, AnySource],

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -43,6 +43,7 @@ class Workspace:
 
     root: Path
     sample_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. DASHBOARD_DATABASE_URL
 
     @property
     def env(self) -> dict[str, str]:
@@ -51,6 +52,7 @@ class Workspace:
             "DASHBOARD_DATA_DIR": str(self.root / "data"),
             "DASHBOARD_CONFIG_DIR": str(self.root / "config"),
             "DASHBOARD_LOG_LEVEL": "WARNING",
+            **self.extra_env,
         }
 
     @property

@@ -4,6 +4,7 @@ evidence measured at publish from a real ETL run of the sample city."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -21,14 +22,21 @@ from etl.sample.initiatives import INITIATIVES, PLANTED
 from kpis.catalogue import load_catalogue
 from kpis.initiative_evidence import compute_evidence
 from tests.helpers import query, snapshot_file
+from tests.services import postgres_database, require_postgres
 
 KPIS = ("median_days_to_close", "on_time_rate")
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
 
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'app.db'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The application database, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'app.db'}"
+        return
+    require_postgres()
+    with postgres_database() as database:
+        yield database
 
 
 def draft(**changes) -> store.Draft:

@@ -651,6 +651,15 @@ def test_the_command_writes_every_file_and_prints_a_line_for_each(tmp_path: Path
     assert "2,000 rows" in printed
 
 
+def test_scale_is_the_documented_name_of_requests(tmp_path: Path, capsys) -> None:
+    assert main(["--out", str(tmp_path / "scale"), "--scale", "2000", "--seed", "3"]) == 0
+    assert main(["--out", str(tmp_path / "requests"), "--requests", "2000", "--seed", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("2,000 rows") == 2
+    assert ((tmp_path / "scale" / "service_requests.csv").read_bytes()
+            == (tmp_path / "requests" / "service_requests.csv").read_bytes())
+
+
 def test_if_missing_leaves_existing_files_alone(small: Path, tmp_path: Path, capsys) -> None:
     for name in FILE_NAMES:
         (tmp_path / name).write_bytes(b"keep")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -220,7 +220,8 @@ def test_column_names_that_differ_only_in_case_are_refused(database, db):
     (True, "true"), (False, "false"), (b"\xca\xfe", "cafe"),
     (datetime(2024, 3, 9, 14, 5, 7), "2024-03-09 14:05:07"),
     (datetime(2024, 3, 9, 14, 5, 7, 120), "2024-03-09 14:05:07.000120"),
-    (datetime(2024, 3, 9, 14, 5, 7, tzinfo=UTC), "2024-03-09 14:05:07+00:00"),
+    (datetime(2024, 3, 9, 14, 5, 7, tzinfo=UTC), "2024-03-09 14:05:07"),
+    (datetime(2024, 3, 9, 14, 5, 7, tzinfo=timezone(timedelta(hours=-5))), "2024-03-09 19:05:07"),
     (date(2024, 3, 9), "2024-03-09"), (time(14, 5), "14:05:00"),
 ])
 def test_database_values_become_text(value, text):

@@ -36,7 +36,7 @@ INDEX = """<!DOCTYPE html>
 
 
 def create_public_app(server: Flask, reader: WarehouseReader, settings: Settings) -> Dash:
-    init_cache(server)
+    init_cache(server, settings)
     app = Dash(
         # The parent package's name makes Dash import pages as dashboards.public.<file>.
         "dashboards",

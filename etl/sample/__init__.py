@@ -10,6 +10,7 @@ seed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from etl.sample import (
@@ -27,7 +28,7 @@ from etl.sample.timeline import AS_OF, START
 from etl.sample.writer import Written
 
 __all__ = ["AS_OF", "CITY_NAME", "DEFAULT_REQUESTS", "DEFAULT_SEED", "FILE_NAMES", "START",
-           "Written", "generate", "generate_files"]
+           "Written", "generate", "generate_files", "iter_files"]
 
 DEFAULT_REQUESTS = 210_000
 DEFAULT_SEED = 20261101
@@ -40,25 +41,34 @@ FILE_NAMES = (
 log = logging.getLogger(__name__)
 
 
-def generate_files(
-    out_dir: Path, requests: int = DEFAULT_REQUESTS, seed: int = DEFAULT_SEED
-) -> list[Written]:
-    """Write every file into out_dir (created if needed); what was written, file by file."""
+def iter_files(
+    out_dir: Path,
+    requests: int = DEFAULT_REQUESTS,
+    seed: int = DEFAULT_SEED,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Written]:
+    """Write every file into out_dir (created if needed), yielding each as it is written;
+    progress(rows) is called as service requests are written (the only file that scales)."""
     if requests < 1:
         raise ValueError(f"requests must be at least 1, not {requests}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     log.info("generating %s's sample files into %s (seed %d)", CITY_NAME, out_dir, seed)
-    return [
-        budget.write(out_dir, seed),
-        service_requests.write(out_dir, seed, requests),
-        permits.write(out_dir, seed),
-        engagement.write(out_dir, seed),
-        population.write(out_dir),
-        feedback.write(out_dir, seed),
-        *survey.write(out_dir, seed),
-        initiatives.write(out_dir),
-    ]
+    yield budget.write(out_dir, seed)
+    yield service_requests.write(out_dir, seed, requests, progress)
+    yield permits.write(out_dir, seed)
+    yield engagement.write(out_dir, seed)
+    yield population.write(out_dir)
+    yield feedback.write(out_dir, seed)
+    yield from survey.write(out_dir, seed)
+    yield initiatives.write(out_dir)
+
+
+def generate_files(
+    out_dir: Path, requests: int = DEFAULT_REQUESTS, seed: int = DEFAULT_SEED
+) -> list[Written]:
+    """Write every file into out_dir (created if needed); what was written, file by file."""
+    return list(iter_files(out_dir, requests, seed))
 
 
 def generate(

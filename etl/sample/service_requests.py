@@ -20,7 +20,7 @@ so ten million cases stay within a few gigabytes of memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -301,9 +301,21 @@ def chunks(cases: Cases, mess: np.ndarray) -> Iterator[Chunk]:
         yield Chunk(columns, mess[part])
 
 
-def write(out_dir: Path, seed: int, requests: int) -> Written:
+def _counted(parts: Iterator[Chunk], progress: Callable[[int], None]) -> Iterator[Chunk]:
+    """The chunks, calling progress(rows) once each one has been written."""
+    for chunk in parts:
+        yield chunk  # the writer asks for the next chunk only after writing this one
+        progress(len(chunk.columns[0]))
+
+
+def write(
+    out_dir: Path, seed: int, requests: int, progress: Callable[[int], None] | None = None
+) -> Written:
     rng = np.random.default_rng([seed, 2])
     cases = draw(rng, requests)
     blank = max(2, requests // 10_000)
     mess = mess_plan(rng, requests, 0.003, empty_lines=blank - blank // 2, comma_lines=blank // 2)
-    return write_csv(out_dir / FILE_NAME, HEADER, chunks(cases, mess))
+    parts = chunks(cases, mess)
+    if progress is not None:
+        parts = _counted(parts, progress)
+    return write_csv(out_dir / FILE_NAME, HEADER, parts)

@@ -8,7 +8,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Literal
 
 import duckdb
@@ -85,12 +85,17 @@ def resolve_url(name: str, url: str, environ: Mapping[str, str] | None = None) -
 
 
 def as_text(value: object) -> str | None:
-    """A database value as the raw table's text; None stays NULL."""
+    """A database value as the raw table's text (a time with an offset in UTC, without it);
+    None stays NULL."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
+        # The warehouse keeps times in UTC without an offset (PostgreSQL's timestamptz arrives
+        # with one): the same instant, written as the formats of sources.yaml read it.
+        if value.utcoffset() is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value.isoformat(sep=" ")
     if isinstance(value, date | time):
         return value.isoformat()

@@ -1,0 +1,1 @@
+"""Production serving: gunicorn's settings, the `make serve` supervisor, systemd units, Docker."""
