@@ -140,14 +140,21 @@ class ServerProcess:
         return self.output()
 
 
+def published_workspace(root: Path, sample: Path, **env: str) -> Workspace:
+    """A workspace at root (its extra settings in env) with the sample's initiatives imported
+    and one snapshot published by a real ETL run, as `make run` leaves it."""
+    write_sources(root / "config", sample)
+    workspace = Workspace(root=root, sample_dir=sample, extra_env=env)
+    workspace.import_initiatives()
+    workspace.etl("run")
+    return workspace
+
+
 @contextmanager
 def published_site(root: Path, sample: Path) -> Iterator[tuple[Workspace, ServerProcess]]:
     """A snapshot published by a real ETL run of `sample` in a workspace at `root`, and
     `python app.py` serving it."""
-    write_sources(root / "config", sample)
-    workspace = Workspace(root=root, sample_dir=sample)
-    workspace.import_initiatives()
-    workspace.etl("run")
+    workspace = published_workspace(root, sample)
     server = ServerProcess([sys.executable, "app.py"], workspace.env, free_port())
     try:
         yield workspace, server

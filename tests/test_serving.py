@@ -20,7 +20,7 @@ from dashboards.cache import cache_key, key_prefix
 from kpis.headlines import headline_figures
 from tests.dash_client import callback
 from tests.fault_helpers import child_pids, until
-from tests.helpers import ServerProcess, Workspace, free_port, query, write_sources
+from tests.helpers import ServerProcess, Workspace, free_port, published_workspace, query
 from tests.internal_client import add_user, signed_in
 from tests.services import (
     REDIS_URL,
@@ -48,13 +48,9 @@ def alive(pid: int) -> bool:
 SERVING = {"DASHBOARD_WEB_WORKERS": "2", "DASHBOARD_WEB_THREADS": "4"}
 
 
-def published_workspace(root: Path, sample: Path, **env: str) -> Workspace:
-    """A workspace (its settings in env) with the sample's initiatives and one snapshot."""
-    write_sources(root / "config", sample)
-    workspace = Workspace(root=root, sample_dir=sample, extra_env={**SERVING, **env})
-    workspace.import_initiatives()
-    workspace.etl("run")
-    return workspace
+def served_workspace(root: Path, sample: Path, **env: str) -> Workspace:
+    """A published workspace whose servers run SERVING's workers and threads."""
+    return published_workspace(root, sample, **SERVING, **env)
 
 
 def test_serve_runs_the_web_workers_and_exactly_one_scheduler_and_stops_them_all(published_ws):
@@ -175,13 +171,13 @@ def test_pages_are_served_while_redis_is_down_and_use_it_again_when_it_is_back(p
 
 @pytest.fixture
 def published_ws(tmp_path: Path, small_sample: Path) -> Workspace:
-    return published_workspace(tmp_path, small_sample)
+    return served_workspace(tmp_path, small_sample)
 
 
 def test_the_application_database_on_postgresql_serves_every_worker(tmp_path, small_sample):
     require_postgres()
     with postgres_database() as url:
-        _the_app_on_postgresql(published_workspace(tmp_path, small_sample,
+        _the_app_on_postgresql(served_workspace(tmp_path, small_sample,
                                                    DASHBOARD_DATABASE_URL=url))
 
 
@@ -212,7 +208,7 @@ def test_a_postgresql_restart_under_load_is_survived_without_restarting_the_app(
         tmp_path: Path, small_sample: Path):
     postgres = PrivatePostgres()
     try:
-        workspace = published_workspace(tmp_path, small_sample,
+        workspace = served_workspace(tmp_path, small_sample,
                                         DASHBOARD_DATABASE_URL=postgres.url)
         assert add_user(workspace, "ada", "--role", "admin").returncode == 0
         server = ServerProcess(GUNICORN, workspace.env, free_port())
